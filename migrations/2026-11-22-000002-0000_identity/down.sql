@@ -1,0 +1,9 @@
+DROP TABLE record_sequences;
+DROP TABLE audit_logs;
+DROP TABLE security_logs;
+DROP TABLE api_tokens;
+DROP TABLE sessions;
+DROP TABLE users;
+DROP TABLE teams;
+DROP TABLE roles;
+DROP TABLE tenants;

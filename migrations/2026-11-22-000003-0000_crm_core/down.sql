@@ -1,0 +1,18 @@
+DROP TRIGGER tenants_default_pipeline ON tenants;
+DROP FUNCTION rapport_create_default_pipeline();
+DROP TABLE custom_field_definitions;
+DROP TABLE attachments;
+DROP TABLE taggings;
+DROP TABLE tags;
+DROP TABLE notes;
+DROP TABLE tasks;
+DROP TABLE activities;
+DROP TABLE deal_stage_history;
+DROP TABLE deal_contacts;
+ALTER TABLE leads DROP CONSTRAINT leads_tenant_id_converted_deal_id_fkey;
+DROP TABLE deals;
+DROP TABLE leads;
+DROP TABLE pipeline_stages;
+DROP TABLE pipelines;
+DROP TABLE contacts;
+DROP TABLE companies;

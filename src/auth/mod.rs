@@ -1,0 +1,5 @@
+//! Credentials: password hashing and random tokens.
+
+pub mod login;
+pub mod password;
+pub mod tokens;

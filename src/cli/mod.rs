@@ -1,0 +1,82 @@
+//! The `rapport` command line: `serve` (the default), `migrate`, `seed`, `user`.
+
+mod database;
+mod seed;
+mod serve;
+mod user;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::config::Settings;
+
+#[derive(Debug, Parser)]
+#[command(name = "rapport", version, about = "Rapport: a fast, self-hosted CRM.")]
+struct Cli {
+    #[command(flatten)]
+    settings: Settings,
+
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve the web app (the default). Without DATABASE_URL, runs a private PostgreSQL
+    /// cluster and seeds demo data on first start.
+    Serve,
+    /// Apply pending database migrations.
+    Migrate,
+    /// Load demo data or a large synthetic tenant.
+    Seed(seed::SeedArgs),
+    /// Manage users.
+    User {
+        #[command(subcommand)]
+        command: user::UserCommand,
+    },
+    /// Print `diesel print-schema` for the migrated database (for `make schema`).
+    #[command(hide = true)]
+    PrintSchema,
+}
+
+pub fn main() -> ExitCode {
+    init_tracing();
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            eprintln!("error: cannot start the async runtime: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let settings = cli.settings;
+    let result = runtime.block_on(async move {
+        match cli.command.unwrap_or(Command::Serve) {
+            Command::Serve => serve::run(settings).await,
+            Command::Migrate => database::migrate_command(&settings).await,
+            Command::Seed(args) => seed::run(&settings, args).await,
+            Command::User { command } => user::run(&settings, command).await,
+            Command::PrintSchema => database::print_schema(&settings).await,
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,actix_server=warn"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false)
+        .init();
+}

@@ -1,0 +1,105 @@
+//! Typed settings, read once from the command line and the environment (`RAPPORT_*`,
+//! `DATABASE_URL`), then passed down. Every setting is documented in `.env.sample`.
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+#[derive(Debug, Clone, Args)]
+pub struct Settings {
+    /// PostgreSQL URL. When unset, Rapport runs its own private cluster under the data directory.
+    #[arg(long, env = "DATABASE_URL", global = true, hide_env_values = true)]
+    pub database_url: Option<String>,
+
+    /// Address the web server listens on.
+    #[arg(
+        long,
+        env = "RAPPORT_BIND",
+        default_value = "127.0.0.1:8080",
+        global = true
+    )]
+    pub bind: String,
+
+    /// Public base URL (e.g. https://crm.example.com). An https URL turns on Secure cookies.
+    #[arg(long, env = "RAPPORT_PUBLIC_URL", global = true)]
+    pub public_url: Option<String>,
+
+    /// Directory for the private PostgreSQL cluster and other local state.
+    #[arg(
+        long,
+        env = "RAPPORT_DATA_DIR",
+        default_value = ".rapport",
+        global = true
+    )]
+    pub data_dir: PathBuf,
+
+    /// Connections in the database pool.
+    #[arg(
+        long,
+        env = "RAPPORT_DB_POOL_SIZE",
+        default_value_t = 16,
+        global = true
+    )]
+    pub db_pool_size: u32,
+
+    /// HTTP worker threads (defaults to the number of CPUs).
+    #[arg(long, env = "RAPPORT_HTTP_WORKERS", global = true)]
+    pub http_workers: Option<usize>,
+
+    /// A session ends after this many minutes without a request.
+    #[arg(
+        long,
+        env = "RAPPORT_SESSION_IDLE_MINUTES",
+        default_value_t = 480,
+        global = true
+    )]
+    pub session_idle_minutes: i64,
+
+    /// A session ends this many hours after sign-in, active or not.
+    #[arg(
+        long,
+        env = "RAPPORT_SESSION_MAX_HOURS",
+        default_value_t = 168,
+        global = true
+    )]
+    pub session_max_hours: i64,
+}
+
+impl Settings {
+    /// Cookies get the Secure flag when Rapport is served over https.
+    pub fn secure_cookies(&self) -> bool {
+        self.public_url
+            .as_deref()
+            .is_some_and(|url| url.starts_with("https://"))
+    }
+
+    /// The URL people open, for messages and links.
+    pub fn display_url(&self) -> String {
+        match &self.public_url {
+            Some(url) => url.trim_end_matches('/').to_owned(),
+            None => format!("http://{}", self.bind),
+        }
+    }
+
+    pub fn session_idle(&self) -> chrono::Duration {
+        chrono::Duration::minutes(self.session_idle_minutes.max(1))
+    }
+
+    pub fn session_max(&self) -> chrono::Duration {
+        chrono::Duration::hours(self.session_max_hours.max(1))
+    }
+
+    /// Settings for tests and tools: no environment is read.
+    pub fn for_database(database_url: String) -> Self {
+        Settings {
+            database_url: Some(database_url),
+            bind: "127.0.0.1:0".to_owned(),
+            public_url: None,
+            data_dir: PathBuf::from(".rapport"),
+            db_pool_size: 4,
+            http_workers: Some(1),
+            session_idle_minutes: 480,
+            session_max_hours: 168,
+        }
+    }
+}

@@ -1,0 +1,517 @@
+// @generated automatically by Diesel CLI.
+
+diesel::table! {
+    activities (id) {
+        id -> Int8,
+        tenant_id -> Int8,
+        activity_type -> Text,
+        title -> Text,
+        description -> Nullable<Text>,
+        content -> Nullable<Text>,
+        direction -> Nullable<Text>,
+        duration_seconds -> Nullable<Int4>,
+        participants -> Jsonb,
+        occurred_at -> Timestamptz,
+        user_id -> Nullable<Int8>,
+        contact_id -> Nullable<Int8>,
+        company_id -> Nullable<Int8>,
+        deal_id -> Nullable<Int8>,
+        lead_id -> Nullable<Int8>,
+        external_source -> Nullable<Text>,
+        external_id -> Nullable<Text>,
+        external_url -> Nullable<Text>,
+        extra -> Jsonb,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        deleted_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    api_tokens (id) {
+        id -> Int8,
+        tenant_id -> Int8,
+        user_id -> Int8,
+        name -> Text,
+        token_hash -> Bytea,
+        token_prefix -> Text,
+        created_at -> Timestamptz,
+        last_used_at -> Nullable<Timestamptz>,
+        expires_at -> Nullable<Timestamptz>,
+        revoked_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    attachments (id) {
+        id -> Int8,
+        tenant_id -> Int8,
+        entity_type -> Text,
+        entity_id -> Int8,
+        file_name -> Text,
+        content_type -> Text,
+        byte_size -> Int8,
+        storage_key -> Text,
+        sha256 -> Text,
+        uploaded_by -> Nullable<Int8>,
+        created_at -> Timestamptz,
+        deleted_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    audit_logs (id) {
+        id -> Int8,
+        tenant_id -> Int8,
+        actor_id -> Nullable<Int8>,
+        action -> Text,
+        entity_type -> Text,
+        entity_id -> Nullable<Int8>,
+        before -> Nullable<Jsonb>,
+        after -> Nullable<Jsonb>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    companies (id) {
+        id -> Int8,
+        tenant_id -> Int8,
+        name -> Text,
+        domain -> Nullable<Text>,
+        website -> Nullable<Text>,
+        industry -> Nullable<Text>,
+        size_band -> Nullable<Text>,
+        employee_count -> Nullable<Int4>,
+        annual_revenue_minor -> Nullable<Int8>,
+        currency -> Text,
+        phone -> Nullable<Text>,
+        address_line1 -> Nullable<Text>,
+        address_line2 -> Nullable<Text>,
+        city -> Nullable<Text>,
+        region -> Nullable<Text>,
+        postal_code -> Nullable<Text>,
+        country -> Nullable<Text>,
+        description -> Nullable<Text>,
+        owner_id -> Nullable<Int8>,
+        account_tier -> Nullable<Text>,
+        is_target_account -> Bool,
+        logo_url -> Nullable<Text>,
+        custom_fields -> Jsonb,
+        last_activity_at -> Nullable<Timestamptz>,
+        external_source -> Nullable<Text>,
+        external_id -> Nullable<Text>,
+        created_by -> Nullable<Int8>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        deleted_at -> Nullable<Timestamptz>,
+        merged_into_id -> Nullable<Int8>,
+    }
+}
+
+diesel::table! {
+    contacts (id) {
+        id -> Int8,
+        tenant_id -> Int8,
+        company_id -> Nullable<Int8>,
+        first_name -> Text,
+        last_name -> Text,
+        email -> Nullable<Text>,
+        additional_emails -> Array<Nullable<Text>>,
+        phone -> Nullable<Text>,
+        phone_e164 -> Nullable<Text>,
+        mobile -> Nullable<Text>,
+        mobile_e164 -> Nullable<Text>,
+        title -> Nullable<Text>,
+        department -> Nullable<Text>,
+        owner_id -> Nullable<Int8>,
+        status -> Text,
+        source -> Nullable<Text>,
+        address_line1 -> Nullable<Text>,
+        address_line2 -> Nullable<Text>,
+        city -> Nullable<Text>,
+        region -> Nullable<Text>,
+        postal_code -> Nullable<Text>,
+        country -> Nullable<Text>,
+        linkedin_url -> Nullable<Text>,
+        twitter_handle -> Nullable<Text>,
+        email_opt_in -> Bool,
+        sms_opt_in -> Bool,
+        do_not_call -> Bool,
+        birthday -> Nullable<Date>,
+        custom_fields -> Jsonb,
+        last_activity_at -> Nullable<Timestamptz>,
+        external_source -> Nullable<Text>,
+        external_id -> Nullable<Text>,
+        created_by -> Nullable<Int8>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        deleted_at -> Nullable<Timestamptz>,
+        merged_into_id -> Nullable<Int8>,
+    }
+}
+
+diesel::table! {
+    custom_field_definitions (id) {
+        id -> Int8,
+        tenant_id -> Int8,
+        entity_type -> Text,
+        key -> Text,
+        label -> Text,
+        field_type -> Text,
+        options -> Jsonb,
+        required -> Bool,
+        position -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        archived_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    deal_contacts (id) {
+        id -> Int8,
+        tenant_id -> Int8,
+        deal_id -> Int8,
+        contact_id -> Int8,
+        role -> Text,
+        influence_level -> Nullable<Int2>,
+        is_champion -> Bool,
+        created_by -> Nullable<Int8>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    deal_stage_history (id) {
+        id -> Int8,
+        tenant_id -> Int8,
+        deal_id -> Int8,
+        from_stage_id -> Nullable<Int8>,
+        to_stage_id -> Int8,
+        changed_at -> Timestamptz,
+        changed_by -> Nullable<Int8>,
+        duration_seconds -> Nullable<Int8>,
+    }
+}
+
+diesel::table! {
+    deals (id) {
+        id -> Int8,
+        tenant_id -> Int8,
+        deal_number -> Int8,
+        title -> Text,
+        company_id -> Nullable<Int8>,
+        primary_contact_id -> Nullable<Int8>,
+        pipeline_id -> Int8,
+        stage_id -> Int8,
+        status -> Text,
+        amount_minor -> Int8,
+        currency -> Text,
+        discount_minor -> Int8,
+        tax_minor -> Int8,
+        total_minor -> Nullable<Int8>,
+        probability -> Int2,
+        probability_overridden -> Bool,
+        expected_close_date -> Nullable<Date>,
+        actual_close_date -> Nullable<Date>,
+        stage_entered_at -> Timestamptz,
+        owner_id -> Nullable<Int8>,
+        source -> Nullable<Text>,
+        lead_id -> Nullable<Int8>,
+        competitors -> Array<Nullable<Text>>,
+        won_reason -> Nullable<Text>,
+        lost_reason -> Nullable<Text>,
+        lost_to_competitor -> Nullable<Text>,
+        custom_fields -> Jsonb,
+        last_activity_at -> Nullable<Timestamptz>,
+        external_source -> Nullable<Text>,
+        external_id -> Nullable<Text>,
+        created_by -> Nullable<Int8>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        deleted_at -> Nullable<Timestamptz>,
+        merged_into_id -> Nullable<Int8>,
+    }
+}
+
+diesel::table! {
+    leads (id) {
+        id -> Int8,
+        tenant_id -> Int8,
+        first_name -> Text,
+        last_name -> Text,
+        company_name -> Nullable<Text>,
+        email -> Nullable<Text>,
+        phone -> Nullable<Text>,
+        phone_e164 -> Nullable<Text>,
+        title -> Nullable<Text>,
+        source -> Nullable<Text>,
+        campaign -> Nullable<Text>,
+        medium -> Nullable<Text>,
+        referrer -> Nullable<Text>,
+        status -> Text,
+        rating -> Nullable<Text>,
+        score -> Int4,
+        budget -> Nullable<Text>,
+        authority -> Nullable<Text>,
+        need -> Nullable<Text>,
+        timeline -> Nullable<Text>,
+        owner_id -> Nullable<Int8>,
+        disqualified_reason -> Nullable<Text>,
+        disqualified_by -> Nullable<Int8>,
+        disqualified_at -> Nullable<Timestamptz>,
+        converted_at -> Nullable<Timestamptz>,
+        converted_by -> Nullable<Int8>,
+        converted_company_id -> Nullable<Int8>,
+        converted_contact_id -> Nullable<Int8>,
+        converted_deal_id -> Nullable<Int8>,
+        custom_fields -> Jsonb,
+        last_activity_at -> Nullable<Timestamptz>,
+        external_source -> Nullable<Text>,
+        external_id -> Nullable<Text>,
+        created_by -> Nullable<Int8>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        deleted_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    notes (id) {
+        id -> Int8,
+        tenant_id -> Int8,
+        title -> Nullable<Text>,
+        body -> Text,
+        pinned -> Bool,
+        author_id -> Nullable<Int8>,
+        company_id -> Nullable<Int8>,
+        contact_id -> Nullable<Int8>,
+        deal_id -> Nullable<Int8>,
+        lead_id -> Nullable<Int8>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        deleted_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    pipeline_stages (id) {
+        id -> Int8,
+        tenant_id -> Int8,
+        pipeline_id -> Int8,
+        name -> Text,
+        position -> Int4,
+        probability -> Int2,
+        colour -> Text,
+        days_in_stage_alert -> Nullable<Int4>,
+        is_closed_won -> Bool,
+        is_closed_lost -> Bool,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        archived_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    pipelines (id) {
+        id -> Int8,
+        tenant_id -> Int8,
+        name -> Text,
+        is_default -> Bool,
+        position -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        archived_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    record_sequences (tenant_id, name) {
+        tenant_id -> Int8,
+        name -> Text,
+        last_value -> Int8,
+    }
+}
+
+diesel::table! {
+    roles (key) {
+        key -> Text,
+        name -> Text,
+        rank -> Int2,
+        permissions -> Array<Nullable<Text>>,
+    }
+}
+
+diesel::table! {
+    security_logs (id) {
+        id -> Int8,
+        tenant_id -> Nullable<Int8>,
+        user_id -> Nullable<Int8>,
+        event -> Text,
+        email -> Nullable<Text>,
+        ip -> Nullable<Text>,
+        user_agent -> Nullable<Text>,
+        detail -> Jsonb,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    sessions (id) {
+        id -> Int8,
+        tenant_id -> Int8,
+        user_id -> Int8,
+        token_hash -> Bytea,
+        csrf_token -> Text,
+        created_at -> Timestamptz,
+        last_seen_at -> Timestamptz,
+        expires_at -> Timestamptz,
+        revoked_at -> Nullable<Timestamptz>,
+        user_agent -> Nullable<Text>,
+        ip -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    taggings (tenant_id, tag_id, entity_type, entity_id) {
+        tenant_id -> Int8,
+        tag_id -> Int8,
+        entity_type -> Text,
+        entity_id -> Int8,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    tags (id) {
+        id -> Int8,
+        tenant_id -> Int8,
+        name -> Text,
+        colour -> Text,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        deleted_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    tasks (id) {
+        id -> Int8,
+        tenant_id -> Int8,
+        subject -> Text,
+        description -> Nullable<Text>,
+        due_at -> Nullable<Timestamptz>,
+        reminder_at -> Nullable<Timestamptz>,
+        priority -> Text,
+        status -> Text,
+        assignee_id -> Nullable<Int8>,
+        company_id -> Nullable<Int8>,
+        contact_id -> Nullable<Int8>,
+        deal_id -> Nullable<Int8>,
+        lead_id -> Nullable<Int8>,
+        parent_task_id -> Nullable<Int8>,
+        completed_at -> Nullable<Timestamptz>,
+        completed_by -> Nullable<Int8>,
+        source_key -> Nullable<Text>,
+        created_by -> Nullable<Int8>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        deleted_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    teams (id) {
+        id -> Int8,
+        tenant_id -> Int8,
+        name -> Text,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        deleted_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    tenants (id) {
+        id -> Int8,
+        slug -> Text,
+        name -> Text,
+        record_visibility -> Text,
+        time_zone -> Text,
+        currency -> Text,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    users (id) {
+        id -> Int8,
+        tenant_id -> Int8,
+        email -> Text,
+        name -> Text,
+        password_hash -> Text,
+        role -> Text,
+        team_id -> Nullable<Int8>,
+        manager_id -> Nullable<Int8>,
+        active -> Bool,
+        time_zone -> Nullable<Text>,
+        last_login_at -> Nullable<Timestamptz>,
+        locked_until -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(activities -> tenants (tenant_id));
+diesel::joinable!(api_tokens -> tenants (tenant_id));
+diesel::joinable!(attachments -> tenants (tenant_id));
+diesel::joinable!(audit_logs -> tenants (tenant_id));
+diesel::joinable!(companies -> tenants (tenant_id));
+diesel::joinable!(contacts -> tenants (tenant_id));
+diesel::joinable!(custom_field_definitions -> tenants (tenant_id));
+diesel::joinable!(deal_contacts -> tenants (tenant_id));
+diesel::joinable!(deal_stage_history -> tenants (tenant_id));
+diesel::joinable!(deals -> tenants (tenant_id));
+diesel::joinable!(leads -> tenants (tenant_id));
+diesel::joinable!(notes -> tenants (tenant_id));
+diesel::joinable!(pipeline_stages -> tenants (tenant_id));
+diesel::joinable!(pipelines -> tenants (tenant_id));
+diesel::joinable!(record_sequences -> tenants (tenant_id));
+diesel::joinable!(security_logs -> tenants (tenant_id));
+diesel::joinable!(security_logs -> users (user_id));
+diesel::joinable!(sessions -> tenants (tenant_id));
+diesel::joinable!(taggings -> tenants (tenant_id));
+diesel::joinable!(tags -> tenants (tenant_id));
+diesel::joinable!(tasks -> tenants (tenant_id));
+diesel::joinable!(teams -> tenants (tenant_id));
+diesel::joinable!(users -> roles (role));
+diesel::joinable!(users -> tenants (tenant_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    activities,
+    api_tokens,
+    attachments,
+    audit_logs,
+    companies,
+    contacts,
+    custom_field_definitions,
+    deal_contacts,
+    deal_stage_history,
+    deals,
+    leads,
+    notes,
+    pipeline_stages,
+    pipelines,
+    record_sequences,
+    roles,
+    security_logs,
+    sessions,
+    taggings,
+    tags,
+    tasks,
+    teams,
+    tenants,
+    users,
+);

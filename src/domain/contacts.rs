@@ -1,0 +1,135 @@
+//! Contacts (people), optionally linked to a company.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use diesel::prelude::*;
+use serde::Serialize;
+
+use crate::db::schema::contacts;
+use crate::domain::ids::{CompanyId, ContactId, TenantId, UserId};
+
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable, Serialize)]
+#[diesel(table_name = contacts, check_for_backend(diesel::pg::Pg))]
+pub struct Contact {
+    pub id: ContactId,
+    pub company_id: Option<CompanyId>,
+    pub first_name: String,
+    pub last_name: String,
+    pub email: Option<String>,
+    #[diesel(deserialize_as = crate::db::types::StringList)]
+    pub additional_emails: Vec<String>,
+    pub phone: Option<String>,
+    pub mobile: Option<String>,
+    pub title: Option<String>,
+    pub department: Option<String>,
+    pub owner_id: Option<UserId>,
+    pub status: String,
+    pub source: Option<String>,
+    pub address_line1: Option<String>,
+    pub address_line2: Option<String>,
+    pub city: Option<String>,
+    pub region: Option<String>,
+    pub postal_code: Option<String>,
+    pub country: Option<String>,
+    pub linkedin_url: Option<String>,
+    pub twitter_handle: Option<String>,
+    pub email_opt_in: bool,
+    pub sms_opt_in: bool,
+    pub do_not_call: bool,
+    pub birthday: Option<NaiveDate>,
+    pub custom_fields: serde_json::Value,
+    pub last_activity_at: Option<DateTime<Utc>>,
+    pub external_source: Option<String>,
+    pub external_id: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub deleted_at: Option<DateTime<Utc>>,
+}
+
+impl Contact {
+    pub fn full_name(&self) -> String {
+        display_name(&self.first_name, &self.last_name, self.email.as_deref())
+    }
+}
+
+/// "First Last", or the email when there is no name.
+pub fn display_name(first: &str, last: &str, email: Option<&str>) -> String {
+    let name = format!("{} {}", first.trim(), last.trim());
+    let name = name.trim();
+    if name.is_empty() {
+        email.unwrap_or("(no name)").to_owned()
+    } else {
+        name.to_owned()
+    }
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = contacts)]
+pub struct NewContact {
+    pub tenant_id: TenantId,
+    pub company_id: Option<CompanyId>,
+    pub first_name: String,
+    pub last_name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub phone_e164: Option<String>,
+    pub mobile: Option<String>,
+    pub mobile_e164: Option<String>,
+    pub title: Option<String>,
+    pub department: Option<String>,
+    pub owner_id: Option<UserId>,
+    pub status: String,
+    pub source: Option<String>,
+    pub city: Option<String>,
+    pub region: Option<String>,
+    pub country: Option<String>,
+    pub email_opt_in: bool,
+    pub created_by: Option<UserId>,
+    pub created_at: Option<DateTime<Utc>>,
+}
+
+impl NewContact {
+    pub fn new(
+        tenant_id: TenantId,
+        first_name: impl Into<String>,
+        last_name: impl Into<String>,
+    ) -> Self {
+        NewContact {
+            tenant_id,
+            company_id: None,
+            first_name: first_name.into(),
+            last_name: last_name.into(),
+            email: None,
+            phone: None,
+            phone_e164: None,
+            mobile: None,
+            mobile_e164: None,
+            title: None,
+            department: None,
+            owner_id: None,
+            status: "new".to_owned(),
+            source: None,
+            city: None,
+            region: None,
+            country: None,
+            email_opt_in: false,
+            created_by: None,
+            created_at: None,
+        }
+    }
+}
+
+pub fn create(conn: &mut PgConnection, new: &NewContact) -> QueryResult<Contact> {
+    diesel::insert_into(contacts::table)
+        .values(new)
+        .returning(Contact::as_returning())
+        .get_result(conn)
+}
+
+pub fn find(conn: &mut PgConnection, id: ContactId) -> QueryResult<Option<Contact>> {
+    contacts::table
+        .find(id)
+        .filter(contacts::deleted_at.is_null())
+        .select(Contact::as_select())
+        .first(conn)
+        .optional()
+}

@@ -1,0 +1,19 @@
+//! Business rules and the queries behind them. Query functions take `&mut PgConnection`
+//! and return `QueryResult`, so they compose inside one transaction and test against a
+//! bare connection.
+
+pub mod activities;
+pub mod api_tokens;
+pub mod audit;
+pub mod companies;
+pub mod contacts;
+pub mod counts;
+pub mod deals;
+pub mod ids;
+pub mod leads;
+pub mod pipelines;
+pub mod roles;
+pub mod security_log;
+pub mod sessions;
+pub mod tenants;
+pub mod users;

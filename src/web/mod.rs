@@ -1,0 +1,111 @@
+//! The HTTP layer: one `configure` per area, the middleware every request passes through,
+//! and the extractors handlers use.
+//!
+//! Request lifecycle (outermost first): trace → render_errors → load_identity →
+//! csrf_protect → handler. Handlers stay thin: extract, authorize, call one domain function
+//! through [`crate::db::Db`], render.
+
+pub mod admin;
+pub mod api;
+pub mod auth;
+pub mod chrome;
+pub mod csrf;
+pub mod errors;
+pub mod flash;
+pub mod fmt;
+pub mod forms;
+pub mod home;
+pub mod identity;
+pub mod nav;
+pub mod render;
+pub mod settings;
+pub mod trace;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::middleware::{DefaultHeaders, from_fn};
+use actix_web::{App, HttpResponse, web};
+
+use crate::config::Settings;
+use crate::db::Db;
+use crate::error::AppError;
+
+/// Shared by every request. Cheap to clone (everything inside is reference-counted).
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub settings: Arc<Settings>,
+}
+
+/// Where the stylesheet, scripts and vendored htmx live.
+pub fn static_dir() -> PathBuf {
+    std::env::var_os("RAPPORT_STATIC_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/static")))
+}
+
+/// The whole application: middleware, routes, static files. Used by `serve` and the tests.
+pub fn app(
+    state: AppState,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    App::new()
+        .app_data(web::Data::new(state))
+        .app_data(web::FormConfig::default().limit(256 * 1024).error_handler(|err, _| {
+            AppError::bad_request(format!("The form could not be read: {err}")).into()
+        }))
+        .app_data(web::JsonConfig::default().limit(1024 * 1024).error_handler(|err, _| {
+            AppError::bad_request(format!("The JSON body could not be read: {err}")).into()
+        }))
+        .app_data(web::QueryConfig::default().error_handler(|err, _| {
+            AppError::bad_request(format!("The query string could not be read: {err}")).into()
+        }))
+        .app_data(web::PathConfig::default().error_handler(|_, _| AppError::NotFound.into()))
+        .service(actix_files::Files::new("/static", static_dir()).prefer_utf8(true))
+        .route("/healthz", web::get().to(healthz))
+        .configure(auth::configure)
+        .configure(home::configure)
+        .configure(settings::configure)
+        .configure(admin::configure)
+        .configure(api::configure)
+        .default_service(web::to(|| async { Err::<HttpResponse, _>(AppError::NotFound) }))
+        .wrap(from_fn(flash::clear_shown_flash))
+        .wrap(from_fn(csrf::csrf_protect))
+        .wrap(from_fn(identity::load_identity))
+        .wrap(from_fn(errors::render_errors))
+        .wrap(
+            DefaultHeaders::new()
+                .add(("X-Content-Type-Options", "nosniff"))
+                .add(("X-Frame-Options", "DENY"))
+                .add(("Referrer-Policy", "same-origin"))
+                .add((
+                    "Content-Security-Policy",
+                    "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; \
+                     script-src 'self'; connect-src 'self'; frame-ancestors 'none'; form-action 'self'",
+                )),
+        )
+        .wrap(from_fn(trace::trace_requests))
+}
+
+/// Liveness and database reachability, for scripts that wait for the server.
+async fn healthz(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+    state
+        .db
+        .system(|conn| {
+            use diesel::RunQueryDsl;
+            diesel::sql_query("SELECT 1").execute(conn)?;
+            Ok(())
+        })
+        .await?;
+    Ok(HttpResponse::Ok().content_type("text/plain").body("ok"))
+}

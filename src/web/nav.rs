@@ -1,0 +1,88 @@
+//! The navigation shell: one list, filtered by what the user may open. Only pages that
+//! exist are listed.
+
+use crate::domain::roles::Permission;
+use crate::web::identity::Identity;
+
+/// Which area a page belongs to, for highlighting the current nav item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Section {
+    Home,
+    ApiTokens,
+    Users,
+    SecurityLog,
+    /// Pages outside the navigation (errors, sign-in).
+    None,
+}
+
+#[derive(Debug, Clone)]
+pub struct NavItem {
+    pub label: &'static str,
+    pub href: &'static str,
+    pub icon: &'static str,
+    pub active: bool,
+    /// Items after a divider (settings and admin).
+    pub secondary: bool,
+}
+
+struct Entry {
+    section: Section,
+    label: &'static str,
+    href: &'static str,
+    icon: &'static str,
+    needs: Option<Permission>,
+    secondary: bool,
+}
+
+const ENTRIES: &[Entry] = &[
+    Entry {
+        section: Section::Home,
+        label: "Home",
+        href: "/",
+        icon: "home",
+        needs: None,
+        secondary: false,
+    },
+    Entry {
+        section: Section::ApiTokens,
+        label: "API tokens",
+        href: "/settings/tokens",
+        icon: "key",
+        needs: None,
+        secondary: true,
+    },
+    Entry {
+        section: Section::Users,
+        label: "Users",
+        href: "/admin/users",
+        icon: "users",
+        needs: Some(Permission::UsersManage),
+        secondary: true,
+    },
+    Entry {
+        section: Section::SecurityLog,
+        label: "Security log",
+        href: "/admin/security",
+        icon: "shield",
+        needs: Some(Permission::SecurityRead),
+        secondary: true,
+    },
+];
+
+pub fn items(identity: &Identity, active: Section) -> Vec<NavItem> {
+    ENTRIES
+        .iter()
+        .filter(|entry| {
+            entry
+                .needs
+                .is_none_or(|permission| identity.can(permission))
+        })
+        .map(|entry| NavItem {
+            label: entry.label,
+            href: entry.href,
+            icon: entry.icon,
+            active: entry.section == active,
+            secondary: entry.secondary,
+        })
+        .collect()
+}

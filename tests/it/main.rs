@@ -1,0 +1,13 @@
+//! Integration tests: real PostgreSQL, the real app over HTTP, a real browser.
+
+mod support;
+
+mod api_tokens;
+mod auth;
+mod browser_login;
+mod csrf;
+mod home;
+mod migrations;
+mod rls;
+mod seed;
+mod tenancy;
