@@ -1,5 +1,6 @@
 //! The `rapport` command line: `serve` (the default), `migrate`, `seed`, `user`.
 
+mod bench;
 mod database;
 mod seed;
 mod serve;
@@ -35,14 +36,21 @@ enum Command {
         #[command(subcommand)]
         command: user::UserCommand,
     },
+    /// Time real pages against a tenant (use a release build and `seed --scale large`).
+    Bench(bench::BenchArgs),
     /// Print `diesel print-schema` for the migrated database (for `make schema`).
     #[command(hide = true)]
     PrintSchema,
 }
 
 pub fn main() -> ExitCode {
-    init_tracing();
     let cli = Cli::parse();
+    // Benchmarks print a table; per-request log lines would drown it.
+    init_tracing(if matches!(cli.command, Some(Command::Bench(_))) {
+        "warn"
+    } else {
+        "info,actix_server=warn"
+    });
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -60,6 +68,7 @@ pub fn main() -> ExitCode {
             Command::Migrate => database::migrate_command(&settings).await,
             Command::Seed(args) => seed::run(&settings, args).await,
             Command::User { command } => user::run(&settings, command).await,
+            Command::Bench(args) => bench::run(&settings, args).await,
             Command::PrintSchema => database::print_schema(&settings).await,
         }
     });
@@ -72,9 +81,9 @@ pub fn main() -> ExitCode {
     }
 }
 
-fn init_tracing() {
+fn init_tracing(default_filter: &str) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,actix_server=warn"));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_filter));
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_target(false)

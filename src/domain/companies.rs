@@ -5,6 +5,8 @@ use diesel::prelude::*;
 use serde::Serialize;
 
 use crate::db::schema::companies;
+use crate::domain::activities::{ActivityType, NewActivity, log_activity};
+use crate::domain::audit::{self, AuditEntry};
 use crate::domain::ids::{CompanyId, TenantId, UserId};
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable, Serialize)]
@@ -92,11 +94,43 @@ impl NewCompany {
     }
 }
 
-pub fn create(conn: &mut PgConnection, new: &NewCompany) -> QueryResult<Company> {
+/// Inserts the row only. Prefer [`create`], which also audits and logs the event.
+pub fn insert(conn: &mut PgConnection, new: &NewCompany) -> QueryResult<Company> {
     diesel::insert_into(companies::table)
         .values(new)
         .returning(Company::as_returning())
         .get_result(conn)
+}
+
+/// Creates a company: the row, its audit entry and its `company_created` timeline entry,
+/// in the caller's transaction.
+pub fn create(
+    conn: &mut PgConnection,
+    new: &NewCompany,
+    actor: Option<UserId>,
+) -> QueryResult<Company> {
+    let company = insert(conn, new)?;
+    audit::record(
+        conn,
+        &AuditEntry {
+            tenant_id: new.tenant_id,
+            actor_id: actor,
+            action: "company.created",
+            entity_type: "company",
+            entity_id: Some(company.id.0),
+            before: None,
+            after: audit::snapshot(&company),
+        },
+    )?;
+    let mut event = NewActivity::new(
+        ActivityType::CompanyCreated,
+        format!("Company {} created", company.name),
+        company.created_at,
+    );
+    event.company_id = Some(company.id);
+    event.user_id = actor;
+    log_activity(conn, new.tenant_id, event)?;
+    Ok(company)
 }
 
 /// A live (not deleted) company visible to the current scope.

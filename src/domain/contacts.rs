@@ -5,6 +5,8 @@ use diesel::prelude::*;
 use serde::Serialize;
 
 use crate::db::schema::contacts;
+use crate::domain::activities::{ActivityType, NewActivity, log_activity};
+use crate::domain::audit::{self, AuditEntry};
 use crate::domain::ids::{CompanyId, ContactId, TenantId, UserId};
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable, Serialize)]
@@ -118,11 +120,43 @@ impl NewContact {
     }
 }
 
-pub fn create(conn: &mut PgConnection, new: &NewContact) -> QueryResult<Contact> {
+/// Inserts the row only. Prefer [`create`], which also audits and logs the event.
+pub fn insert(conn: &mut PgConnection, new: &NewContact) -> QueryResult<Contact> {
     diesel::insert_into(contacts::table)
         .values(new)
         .returning(Contact::as_returning())
         .get_result(conn)
+}
+
+/// Creates a contact: the row, its audit entry and its `contact_created` timeline entry,
+/// in the caller's transaction.
+pub fn create(
+    conn: &mut PgConnection,
+    new: &NewContact,
+    actor: Option<UserId>,
+) -> QueryResult<Contact> {
+    let contact = insert(conn, new)?;
+    audit::record(
+        conn,
+        &AuditEntry {
+            tenant_id: new.tenant_id,
+            actor_id: actor,
+            action: "contact.created",
+            entity_type: "contact",
+            entity_id: Some(contact.id.0),
+            before: None,
+            after: audit::snapshot(&contact),
+        },
+    )?;
+    let mut event = NewActivity::new(
+        ActivityType::ContactCreated,
+        format!("Contact {} created", contact.full_name()),
+        contact.created_at,
+    );
+    event.contact_id = Some(contact.id);
+    event.user_id = actor;
+    log_activity(conn, new.tenant_id, event)?;
+    Ok(contact)
 }
 
 pub fn find(conn: &mut PgConnection, id: ContactId) -> QueryResult<Option<Contact>> {

@@ -4,7 +4,9 @@ use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use serde::Serialize;
 
-use crate::db::schema::{deals, record_sequences};
+use crate::db::schema::{deal_stage_history, deals, record_sequences};
+use crate::domain::activities::{ActivityType, NewActivity, log_activity};
+use crate::domain::audit::{self, AuditEntry};
 use crate::domain::ids::{
     CompanyId, ContactId, DealId, LeadId, PipelineId, StageId, TenantId, UserId,
 };
@@ -91,11 +93,55 @@ pub fn reserve_deal_numbers(
     Ok(last - count + 1)
 }
 
-pub fn create(conn: &mut PgConnection, new: &NewDeal) -> QueryResult<Deal> {
+/// Inserts the row only (with the `deal_number` given). Prefer [`create`].
+pub fn insert(conn: &mut PgConnection, new: &NewDeal) -> QueryResult<Deal> {
     diesel::insert_into(deals::table)
         .values(new)
         .returning(Deal::as_returning())
         .get_result(conn)
+}
+
+/// Creates a deal in the caller's transaction: assigns the next deal number, inserts the
+/// row, writes the first stage-history row (entering its stage at `stage_entered_at`), the
+/// audit entry and the `deal_created` timeline entry. Later moves go through
+/// [`crate::domain::stage_changes::change_stage`].
+pub fn create(conn: &mut PgConnection, new: &NewDeal, actor: Option<UserId>) -> QueryResult<Deal> {
+    let mut new = new.clone();
+    new.deal_number = reserve_deal_numbers(conn, new.tenant_id, 1)?;
+    let deal = insert(conn, &new)?;
+    diesel::insert_into(deal_stage_history::table)
+        .values((
+            deal_stage_history::tenant_id.eq(new.tenant_id),
+            deal_stage_history::deal_id.eq(deal.id),
+            deal_stage_history::from_stage_id.eq(None::<StageId>),
+            deal_stage_history::to_stage_id.eq(deal.stage_id),
+            deal_stage_history::changed_at.eq(deal.stage_entered_at),
+            deal_stage_history::changed_by.eq(actor),
+        ))
+        .execute(conn)?;
+    audit::record(
+        conn,
+        &AuditEntry {
+            tenant_id: new.tenant_id,
+            actor_id: actor,
+            action: "deal.created",
+            entity_type: "deal",
+            entity_id: Some(deal.id.0),
+            before: None,
+            after: audit::snapshot(&deal),
+        },
+    )?;
+    let mut event = NewActivity::new(
+        ActivityType::DealCreated,
+        format!("Deal {} created", deal.title),
+        deal.created_at,
+    );
+    event.deal_id = Some(deal.id);
+    event.contact_id = deal.primary_contact_id;
+    event.company_id = deal.company_id;
+    event.user_id = actor;
+    log_activity(conn, new.tenant_id, event)?;
+    Ok(deal)
 }
 
 pub fn find(conn: &mut PgConnection, id: DealId) -> QueryResult<Option<Deal>> {

@@ -5,6 +5,7 @@ use diesel::prelude::*;
 use serde::Serialize;
 
 use crate::db::schema::leads;
+use crate::domain::audit::{self, AuditEntry};
 use crate::domain::ids::{CompanyId, ContactId, DealId, LeadId, TenantId, UserId};
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable, Serialize)]
@@ -62,11 +63,31 @@ pub struct NewLead {
     pub created_at: Option<DateTime<Utc>>,
 }
 
-pub fn create(conn: &mut PgConnection, new: &NewLead) -> QueryResult<Lead> {
+/// Inserts the row only. Prefer [`create`], which also audits.
+pub fn insert(conn: &mut PgConnection, new: &NewLead) -> QueryResult<Lead> {
     diesel::insert_into(leads::table)
         .values(new)
         .returning(Lead::as_returning())
         .get_result(conn)
+}
+
+/// Creates a lead with its audit entry, in the caller's transaction. (There is no
+/// timeline entry type for a new lead; conversion is logged as `lead_converted`.)
+pub fn create(conn: &mut PgConnection, new: &NewLead, actor: Option<UserId>) -> QueryResult<Lead> {
+    let lead = insert(conn, new)?;
+    audit::record(
+        conn,
+        &AuditEntry {
+            tenant_id: new.tenant_id,
+            actor_id: actor,
+            action: "lead.created",
+            entity_type: "lead",
+            entity_id: Some(lead.id.0),
+            before: None,
+            after: audit::snapshot(&lead),
+        },
+    )?;
+    Ok(lead)
 }
 
 pub fn find(conn: &mut PgConnection, id: LeadId) -> QueryResult<Option<Lead>> {

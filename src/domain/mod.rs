@@ -15,5 +15,6 @@ pub mod pipelines;
 pub mod roles;
 pub mod security_log;
 pub mod sessions;
+pub mod stage_changes;
 pub mod tenants;
 pub mod users;

@@ -294,15 +294,7 @@ fn seed_companies(
         new.is_target_account = rng.chance(0.2);
         new.created_by = Some(owner);
         new.created_at = Some(created_at);
-        let company = companies::create(conn, &new)?;
-        let mut event = NewActivity::new(
-            ActivityType::CompanyCreated,
-            format!("Company {name} created"),
-            created_at,
-        );
-        event.company_id = Some(company.id);
-        event.user_id = Some(owner);
-        log_activity(conn, tenant_id, event)?;
+        let company = companies::create(conn, &new, Some(owner))?;
         out.push(SeededCompany {
             id: company.id,
             name,
@@ -408,16 +400,8 @@ fn seed_contacts(
         new.email_opt_in = rng.chance(0.7);
         new.created_by = Some(owner);
         new.created_at = Some(created_at);
-        let contact = contacts::create(conn, &new)?;
+        let contact = contacts::create(conn, &new, Some(owner))?;
         let name = format!("{first} {last}");
-        let mut event = NewActivity::new(
-            ActivityType::ContactCreated,
-            format!("Contact {name} created"),
-            created_at,
-        );
-        event.contact_id = Some(contact.id);
-        event.user_id = Some(owner);
-        log_activity(conn, tenant_id, event)?;
         out.push(SeededContact {
             id: contact.id,
             name,
@@ -509,7 +493,8 @@ fn seed_deals(
         };
         let closed_on = (status != "open").then(|| entered[entered.len() - 1].date_naive());
         let title = format!("{} – {service}", company.name);
-        let deal = deals::create(
+        // Inserted raw: the history below replays months of stage changes at their times.
+        let deal = deals::insert(
             conn,
             &NewDeal {
                 tenant_id,
@@ -656,7 +641,7 @@ fn seed_leads(
         let last = *rng.pick(LAST_NAMES);
         let (phone, _) = fictional_phone("720", n + 61);
         let owner = *rng.pick(&people.owners);
-        leads::create(
+        leads::insert(
             conn,
             &NewLead {
                 tenant_id,

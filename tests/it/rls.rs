@@ -179,7 +179,11 @@ fn rows_cannot_be_written_into_another_tenant() {
     let tenants = TwoTenants::create(&pool);
     let mut conn = pool.conn().unwrap_or_else(|err| panic!("{err}"));
     let result = scope::in_tenant(&mut conn, &tenants.a.scope(), |conn| {
-        rapport::domain::companies::create(conn, &NewCompany::new(tenants.b.tenant_id, "Planted"))
+        rapport::domain::companies::create(
+            conn,
+            &NewCompany::new(tenants.b.tenant_id, "Planted"),
+            None,
+        )
     });
     let err = result
         .err()
@@ -216,7 +220,11 @@ fn the_service_scope_writes_carry_the_scope_tenant() {
     let mut conn = pool.conn().unwrap_or_else(|err| panic!("{err}"));
     let scope = TenantScope::service(tenants.b.tenant_id.0);
     let created = scope::in_tenant(&mut conn, &scope, |conn| {
-        rapport::domain::companies::create(conn, &NewCompany::new(tenants.b.tenant_id, "Fine"))
+        rapport::domain::companies::create(
+            conn,
+            &NewCompany::new(tenants.b.tenant_id, "Fine"),
+            None,
+        )
     })
     .unwrap_or_else(|err| panic!("{err}"));
     let tenant_of_row: i64 = scope::as_system(&mut conn, |conn| {

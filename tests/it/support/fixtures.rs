@@ -96,13 +96,13 @@ pub fn tenant(db: &Db, slug: &str, name: &str) -> TenantFixture {
         let rep = user(conn, "rep")?;
         let mut new_company = NewCompany::new(tenant.id, format!("{name} Customer"));
         new_company.owner_id = Some(rep.id);
-        let company = companies::create(conn, &new_company)?;
+        let company = companies::create(conn, &new_company, None)?;
         let mut new_contact =
             NewContact::new(tenant.id, "Casey", format!("{}son", capitalise(slug)));
         new_contact.company_id = Some(company.id);
         new_contact.email = Some(format!("casey@{slug}-customer.test"));
         new_contact.owner_id = Some(rep.id);
-        let contact = contacts::create(conn, &new_contact)?;
+        let contact = contacts::create(conn, &new_contact, None)?;
         let lead = leads::create(
             conn,
             &NewLead {
@@ -122,15 +122,15 @@ pub fn tenant(db: &Db, slug: &str, name: &str) -> TenantFixture {
                 created_by: Some(rep.id),
                 created_at: None,
             },
+            None,
         )?;
         let pipeline = pipelines::default_pipeline(conn)?;
         let stage = pipelines::stages(conn, pipeline.id)?.remove(0);
-        let number = deals::reserve_deal_numbers(conn, tenant.id, 1)?;
         let deal = deals::create(
             conn,
             &NewDeal {
                 tenant_id: tenant.id,
-                deal_number: number,
+                deal_number: 0,
                 title: format!("{name} – first deal"),
                 company_id: Some(company.id),
                 primary_contact_id: Some(contact.id),
@@ -150,6 +150,7 @@ pub fn tenant(db: &Db, slug: &str, name: &str) -> TenantFixture {
                 created_by: Some(rep.id),
                 created_at: None,
             },
+            None,
         )?;
         Ok(TenantFixture {
             tenant_id: tenant.id,
