@@ -240,37 +240,38 @@ pub fn run(db: &Db, slug: &str, counts: ScaleCounts, replace: bool) -> anyhow::R
         started.elapsed().as_secs_f64()
     )?;
 
-    timed(&mut report, "companies", counts.companies, || {
+    timed("companies", counts.companies, || {
         load_companies(db, &plan, &last_activity)
     })?;
     let company_ids = load_ids(db, &scope, "companies")?;
-    timed(&mut report, "contacts", counts.contacts, || {
+    timed("contacts", counts.contacts, || {
         load_contacts(db, &plan, &company_ids, &last_activity)
     })?;
     let contact_ids = load_ids(db, &scope, "contacts")?;
-    timed(&mut report, "deals", counts.deals, || {
+    timed("deals", counts.deals, || {
         load_deals(db, &plan, &company_ids, &contact_ids, &last_activity)
     })?;
     let deal_ids = load_ids(db, &scope, "deals")?;
-    let history_rows = timed_rows(&mut report, "stage history rows", || {
+    timed_rows("stage history rows", || {
         load_stage_history(db, &plan, &deal_ids)
     })?;
-    let _ = history_rows;
     let ids = Ids {
         companies: company_ids,
         contacts: contact_ids,
         deals: deal_ids,
     };
-    timed(&mut report, "activities", counts.activities, || {
+    timed("activities", counts.activities, || {
         load_activities(db, &plan, &ids, &last_activity)
     })?;
-    timed(&mut report, "leads", counts.leads, || load_leads(db, &plan))?;
-    timed(&mut report, "tasks", counts.tasks, || {
-        load_tasks(db, &plan, &ids)
-    })?;
+    timed("leads", counts.leads, || load_leads(db, &plan))?;
+    timed("tasks", counts.tasks, || load_tasks(db, &plan, &ids))?;
     let analyzed = Instant::now();
     let mut conn = db.conn()?;
-    diesel::sql_query("ANALYZE").execute(&mut conn)?;
+    // Pool connections act as rapport_app, which may not ANALYZE tables it does not own.
+    diesel::sql_query("RESET ROLE").execute(&mut conn)?;
+    let analyzed_result = diesel::sql_query("ANALYZE").execute(&mut conn);
+    diesel::sql_query("SET ROLE rapport_app").execute(&mut conn)?;
+    analyzed_result?;
     writeln!(
         report,
         "  ANALYZE in {:.1} s",
@@ -285,12 +286,7 @@ pub fn run(db: &Db, slug: &str, counts: ScaleCounts, replace: bool) -> anyhow::R
     Ok(report)
 }
 
-fn timed(
-    report: &mut String,
-    what: &str,
-    rows: usize,
-    load: impl FnOnce() -> anyhow::Result<()>,
-) -> anyhow::Result<()> {
+fn timed(what: &str, rows: usize, load: impl FnOnce() -> anyhow::Result<()>) -> anyhow::Result<()> {
     let started = Instant::now();
     load()?;
     let secs = started.elapsed().as_secs_f64();
@@ -303,11 +299,7 @@ fn timed(
     Ok(())
 }
 
-fn timed_rows(
-    report: &mut String,
-    what: &str,
-    load: impl FnOnce() -> anyhow::Result<usize>,
-) -> anyhow::Result<usize> {
+fn timed_rows(what: &str, load: impl FnOnce() -> anyhow::Result<usize>) -> anyhow::Result<usize> {
     let started = Instant::now();
     let rows = load()?;
     let secs = started.elapsed().as_secs_f64();
