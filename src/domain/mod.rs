@@ -11,6 +11,7 @@ pub mod counts;
 pub mod deals;
 pub mod ids;
 pub mod leads;
+pub mod phones;
 pub mod pipelines;
 pub mod roles;
 pub mod security_log;
