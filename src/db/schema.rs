@@ -74,6 +74,20 @@ diesel::table! {
 }
 
 diesel::table! {
+    bulk_operations (id) {
+        id -> Int8,
+        tenant_id -> Int8,
+        entity_type -> Text,
+        action -> Text,
+        record_ids -> Array<Nullable<Int8>>,
+        detail -> Jsonb,
+        actor_id -> Nullable<Int8>,
+        created_at -> Timestamptz,
+        undone_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
     companies (id) {
         id -> Int8,
         tenant_id -> Int8,
@@ -106,6 +120,9 @@ diesel::table! {
         updated_at -> Timestamptz,
         deleted_at -> Nullable<Timestamptz>,
         merged_into_id -> Nullable<Int8>,
+        name_key -> Nullable<Text>,
+        domain_key -> Nullable<Text>,
+        search_text -> Nullable<Text>,
     }
 }
 
@@ -148,6 +165,9 @@ diesel::table! {
         updated_at -> Timestamptz,
         deleted_at -> Nullable<Timestamptz>,
         merged_into_id -> Nullable<Int8>,
+        name_key -> Nullable<Text>,
+        email_key -> Nullable<Text>,
+        search_text -> Nullable<Text>,
     }
 }
 
@@ -232,6 +252,7 @@ diesel::table! {
         updated_at -> Timestamptz,
         deleted_at -> Nullable<Timestamptz>,
         merged_into_id -> Nullable<Int8>,
+        search_text -> Nullable<Text>,
     }
 }
 
@@ -274,6 +295,10 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         deleted_at -> Nullable<Timestamptz>,
+        name_key -> Nullable<Text>,
+        email_key -> Nullable<Text>,
+        search_text -> Nullable<Text>,
+        conversion_detail -> Nullable<Jsonb>,
     }
 }
 
@@ -340,6 +365,20 @@ diesel::table! {
         name -> Text,
         rank -> Int2,
         permissions -> Array<Nullable<Text>>,
+    }
+}
+
+diesel::table! {
+    saved_views (id) {
+        id -> Int8,
+        tenant_id -> Int8,
+        entity_type -> Text,
+        name -> Text,
+        owner_id -> Int8,
+        shared -> Bool,
+        query -> Text,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
     }
 }
 
@@ -468,6 +507,7 @@ diesel::joinable!(activities -> tenants (tenant_id));
 diesel::joinable!(api_tokens -> tenants (tenant_id));
 diesel::joinable!(attachments -> tenants (tenant_id));
 diesel::joinable!(audit_logs -> tenants (tenant_id));
+diesel::joinable!(bulk_operations -> tenants (tenant_id));
 diesel::joinable!(companies -> tenants (tenant_id));
 diesel::joinable!(contacts -> tenants (tenant_id));
 diesel::joinable!(custom_field_definitions -> tenants (tenant_id));
@@ -479,6 +519,7 @@ diesel::joinable!(notes -> tenants (tenant_id));
 diesel::joinable!(pipeline_stages -> tenants (tenant_id));
 diesel::joinable!(pipelines -> tenants (tenant_id));
 diesel::joinable!(record_sequences -> tenants (tenant_id));
+diesel::joinable!(saved_views -> tenants (tenant_id));
 diesel::joinable!(security_logs -> tenants (tenant_id));
 diesel::joinable!(security_logs -> users (user_id));
 diesel::joinable!(sessions -> tenants (tenant_id));
@@ -494,6 +535,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     api_tokens,
     attachments,
     audit_logs,
+    bulk_operations,
     companies,
     contacts,
     custom_field_definitions,
@@ -506,6 +548,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     pipelines,
     record_sequences,
     roles,
+    saved_views,
     security_logs,
     sessions,
     taggings,

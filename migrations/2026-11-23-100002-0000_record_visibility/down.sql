@@ -1,0 +1,16 @@
+DROP POLICY record_visibility ON taggings;
+DROP POLICY record_visibility ON attachments;
+DROP FUNCTION app_record_visible(text, bigint);
+DROP POLICY record_visibility ON tasks;
+DROP POLICY record_visibility ON notes;
+DROP POLICY record_visibility ON activities;
+DROP POLICY record_visibility ON leads;
+DROP POLICY record_visibility ON contacts;
+DROP POLICY record_visibility ON companies;
+DROP POLICY record_visibility ON deal_stage_history;
+DROP POLICY record_visibility ON deal_contacts;
+DROP POLICY record_visibility ON deals;
+DROP FUNCTION app_visible_owner_ids();
+DROP FUNCTION app_sees_all_records();
+DROP FUNCTION app_record_visibility();
+DROP FUNCTION app_team_id();
