@@ -18,9 +18,15 @@
 -- history) follow their records: activities, notes and tasks are visible when at least
 -- one record they are linked to is visible (or they are linked to none; a task is always
 -- visible to its assignee); the others when their one record is visible. The subqueries
--- below read the linked tables under their own policies, so the rules compose. There is
--- no cycle: deals depend on nothing, companies/contacts/leads on deals (and deal
+-- functions below read the linked tables under their own policies, so the rules compose.
+-- There is no cycle: deals depend on nothing, companies/contacts/leads on deals (and deal
 -- contacts, which depend on deals), dependents on the records.
+--
+-- Why PL/pgSQL functions rather than EXISTS subqueries in the policies: a policy's
+-- subqueries are planned into every query on the table, recursively through the linked
+-- tables' policies, which cost milliseconds of planning per query. A function call is
+-- opaque to the planner, its inner plans are cached per connection, and it only runs for
+-- rows the cheap checks before it did not already admit (never for those who see all).
 
 CREATE OR REPLACE FUNCTION app_team_id() RETURNS bigint
     LANGUAGE sql STABLE PARALLEL SAFE
@@ -52,80 +58,111 @@ CREATE FUNCTION app_visible_owner_ids() RETURNS bigint[]
     END
     $$;
 
-CREATE POLICY record_visibility ON deals AS RESTRICTIVE FOR ALL TO rapport_app
-    USING ((SELECT app_sees_all_records())
-        OR owner_id = ANY ((SELECT app_visible_owner_ids())::bigint[]));
+-- Is the deal visible? (Deals' own policy decides.)
+CREATE FUNCTION app_deal_visible(deal bigint) RETURNS boolean
+    LANGUAGE plpgsql STABLE PARALLEL SAFE AS $$
+BEGIN
+    RETURN EXISTS (SELECT 1 FROM deals d WHERE d.tenant_id = app_tenant_id() AND d.id = deal);
+END
+$$;
 
-CREATE POLICY record_visibility ON deal_contacts AS RESTRICTIVE FOR ALL TO rapport_app
-    USING ((SELECT app_sees_all_records())
-        OR EXISTS (SELECT 1 FROM deals d
-                   WHERE d.tenant_id = deal_contacts.tenant_id AND d.id = deal_contacts.deal_id));
+-- Is the company the company of a live deal the user can see?
+CREATE FUNCTION app_company_on_visible_deal(company bigint) RETURNS boolean
+    LANGUAGE plpgsql STABLE PARALLEL SAFE AS $$
+BEGIN
+    RETURN EXISTS (SELECT 1 FROM deals d
+                   WHERE d.tenant_id = app_tenant_id() AND d.company_id = company AND d.deleted_at IS NULL);
+END
+$$;
 
-CREATE POLICY record_visibility ON deal_stage_history AS RESTRICTIVE FOR ALL TO rapport_app
-    USING ((SELECT app_sees_all_records())
-        OR EXISTS (SELECT 1 FROM deals d
-                   WHERE d.tenant_id = deal_stage_history.tenant_id AND d.id = deal_stage_history.deal_id));
-
-CREATE POLICY record_visibility ON companies AS RESTRICTIVE FOR ALL TO rapport_app
-    USING ((SELECT app_sees_all_records())
-        OR owner_id = ANY ((SELECT app_visible_owner_ids())::bigint[])
-        OR EXISTS (SELECT 1 FROM deals d
-                   WHERE d.tenant_id = companies.tenant_id AND d.company_id = companies.id
-                     AND d.deleted_at IS NULL));
-
-CREATE POLICY record_visibility ON contacts AS RESTRICTIVE FOR ALL TO rapport_app
-    USING ((SELECT app_sees_all_records())
-        OR owner_id = ANY ((SELECT app_visible_owner_ids())::bigint[])
-        OR EXISTS (SELECT 1 FROM deals d
-                   WHERE d.tenant_id = contacts.tenant_id AND d.primary_contact_id = contacts.id
+-- Is the contact the primary contact of, or one of the contacts on, a live deal the user can see?
+CREATE FUNCTION app_contact_on_visible_deal(contact bigint) RETURNS boolean
+    LANGUAGE plpgsql STABLE PARALLEL SAFE AS $$
+BEGIN
+    RETURN EXISTS (SELECT 1 FROM deals d
+                   WHERE d.tenant_id = app_tenant_id() AND d.primary_contact_id = contact
                      AND d.deleted_at IS NULL)
         OR EXISTS (SELECT 1 FROM deal_contacts dc
-                   WHERE dc.tenant_id = contacts.tenant_id AND dc.contact_id = contacts.id));
+                   JOIN deals d ON d.tenant_id = dc.tenant_id AND d.id = dc.deal_id
+                   WHERE dc.tenant_id = app_tenant_id() AND dc.contact_id = contact
+                     AND d.deleted_at IS NULL);
+END
+$$;
 
-CREATE POLICY record_visibility ON leads AS RESTRICTIVE FOR ALL TO rapport_app
-    USING ((SELECT app_sees_all_records())
-        OR owner_id = ANY ((SELECT app_visible_owner_ids())::bigint[])
-        OR EXISTS (SELECT 1 FROM deals d
-                   WHERE d.tenant_id = leads.tenant_id AND d.lead_id = leads.id
-                     AND d.deleted_at IS NULL));
+-- Did the lead turn into a live deal the user can see?
+CREATE FUNCTION app_lead_on_visible_deal(lead bigint) RETURNS boolean
+    LANGUAGE plpgsql STABLE PARALLEL SAFE AS $$
+BEGIN
+    RETURN EXISTS (SELECT 1 FROM deals d
+                   WHERE d.tenant_id = app_tenant_id() AND d.lead_id = lead AND d.deleted_at IS NULL);
+END
+$$;
 
-CREATE POLICY record_visibility ON activities AS RESTRICTIVE FOR ALL TO rapport_app
-    USING ((SELECT app_sees_all_records())
-        OR (company_id IS NULL AND contact_id IS NULL AND deal_id IS NULL AND lead_id IS NULL)
-        OR EXISTS (SELECT 1 FROM contacts c WHERE c.tenant_id = activities.tenant_id AND c.id = activities.contact_id)
-        OR EXISTS (SELECT 1 FROM deals d WHERE d.tenant_id = activities.tenant_id AND d.id = activities.deal_id)
-        OR EXISTS (SELECT 1 FROM companies c WHERE c.tenant_id = activities.tenant_id AND c.id = activities.company_id)
-        OR EXISTS (SELECT 1 FROM leads l WHERE l.tenant_id = activities.tenant_id AND l.id = activities.lead_id));
-
-CREATE POLICY record_visibility ON notes AS RESTRICTIVE FOR ALL TO rapport_app
-    USING ((SELECT app_sees_all_records())
-        OR (company_id IS NULL AND contact_id IS NULL AND deal_id IS NULL AND lead_id IS NULL)
-        OR EXISTS (SELECT 1 FROM contacts c WHERE c.tenant_id = notes.tenant_id AND c.id = notes.contact_id)
-        OR EXISTS (SELECT 1 FROM deals d WHERE d.tenant_id = notes.tenant_id AND d.id = notes.deal_id)
-        OR EXISTS (SELECT 1 FROM companies c WHERE c.tenant_id = notes.tenant_id AND c.id = notes.company_id)
-        OR EXISTS (SELECT 1 FROM leads l WHERE l.tenant_id = notes.tenant_id AND l.id = notes.lead_id));
-
-CREATE POLICY record_visibility ON tasks AS RESTRICTIVE FOR ALL TO rapport_app
-    USING ((SELECT app_sees_all_records())
-        OR assignee_id = app_user_id()
-        OR (company_id IS NULL AND contact_id IS NULL AND deal_id IS NULL AND lead_id IS NULL)
-        OR EXISTS (SELECT 1 FROM contacts c WHERE c.tenant_id = tasks.tenant_id AND c.id = tasks.contact_id)
-        OR EXISTS (SELECT 1 FROM deals d WHERE d.tenant_id = tasks.tenant_id AND d.id = tasks.deal_id)
-        OR EXISTS (SELECT 1 FROM companies c WHERE c.tenant_id = tasks.tenant_id AND c.id = tasks.company_id)
-        OR EXISTS (SELECT 1 FROM leads l WHERE l.tenant_id = tasks.tenant_id AND l.id = tasks.lead_id));
+-- Is at least one of the linked records visible (or none linked at all)?
+CREATE FUNCTION app_any_linked_record_visible(company bigint, contact bigint, deal bigint, lead bigint)
+    RETURNS boolean LANGUAGE plpgsql STABLE PARALLEL SAFE AS $$
+BEGIN
+    IF company IS NULL AND contact IS NULL AND deal IS NULL AND lead IS NULL THEN
+        RETURN true;
+    END IF;
+    RETURN (contact IS NOT NULL AND EXISTS (SELECT 1 FROM contacts c WHERE c.tenant_id = app_tenant_id() AND c.id = contact))
+        OR (deal IS NOT NULL AND EXISTS (SELECT 1 FROM deals d WHERE d.tenant_id = app_tenant_id() AND d.id = deal))
+        OR (company IS NOT NULL AND EXISTS (SELECT 1 FROM companies c WHERE c.tenant_id = app_tenant_id() AND c.id = company))
+        OR (lead IS NOT NULL AND EXISTS (SELECT 1 FROM leads l WHERE l.tenant_id = app_tenant_id() AND l.id = lead));
+END
+$$;
 
 -- Attachments and taggings name their record by (entity_type, entity_id).
 CREATE FUNCTION app_record_visible(entity text, record_id bigint) RETURNS boolean
-    LANGUAGE sql STABLE PARALLEL SAFE
-    AS $$
-    SELECT CASE entity
+    LANGUAGE plpgsql STABLE PARALLEL SAFE AS $$
+BEGIN
+    RETURN CASE entity
         WHEN 'company' THEN EXISTS (SELECT 1 FROM companies WHERE tenant_id = app_tenant_id() AND id = record_id)
         WHEN 'contact' THEN EXISTS (SELECT 1 FROM contacts WHERE tenant_id = app_tenant_id() AND id = record_id)
         WHEN 'lead' THEN EXISTS (SELECT 1 FROM leads WHERE tenant_id = app_tenant_id() AND id = record_id)
         WHEN 'deal' THEN EXISTS (SELECT 1 FROM deals WHERE tenant_id = app_tenant_id() AND id = record_id)
         ELSE false
-    END
-    $$;
+    END;
+END
+$$;
+
+CREATE POLICY record_visibility ON deals AS RESTRICTIVE FOR ALL TO rapport_app
+    USING ((SELECT app_sees_all_records())
+        OR owner_id = ANY ((SELECT app_visible_owner_ids())::bigint[]));
+
+CREATE POLICY record_visibility ON deal_contacts AS RESTRICTIVE FOR ALL TO rapport_app
+    USING ((SELECT app_sees_all_records()) OR app_deal_visible(deal_id));
+
+CREATE POLICY record_visibility ON deal_stage_history AS RESTRICTIVE FOR ALL TO rapport_app
+    USING ((SELECT app_sees_all_records()) OR app_deal_visible(deal_id));
+
+CREATE POLICY record_visibility ON companies AS RESTRICTIVE FOR ALL TO rapport_app
+    USING ((SELECT app_sees_all_records())
+        OR owner_id = ANY ((SELECT app_visible_owner_ids())::bigint[])
+        OR app_company_on_visible_deal(id));
+
+CREATE POLICY record_visibility ON contacts AS RESTRICTIVE FOR ALL TO rapport_app
+    USING ((SELECT app_sees_all_records())
+        OR owner_id = ANY ((SELECT app_visible_owner_ids())::bigint[])
+        OR app_contact_on_visible_deal(id));
+
+CREATE POLICY record_visibility ON leads AS RESTRICTIVE FOR ALL TO rapport_app
+    USING ((SELECT app_sees_all_records())
+        OR owner_id = ANY ((SELECT app_visible_owner_ids())::bigint[])
+        OR app_lead_on_visible_deal(id));
+
+CREATE POLICY record_visibility ON activities AS RESTRICTIVE FOR ALL TO rapport_app
+    USING ((SELECT app_sees_all_records())
+        OR app_any_linked_record_visible(company_id, contact_id, deal_id, lead_id));
+
+CREATE POLICY record_visibility ON notes AS RESTRICTIVE FOR ALL TO rapport_app
+    USING ((SELECT app_sees_all_records())
+        OR app_any_linked_record_visible(company_id, contact_id, deal_id, lead_id));
+
+CREATE POLICY record_visibility ON tasks AS RESTRICTIVE FOR ALL TO rapport_app
+    USING ((SELECT app_sees_all_records())
+        OR assignee_id = app_user_id()
+        OR app_any_linked_record_visible(company_id, contact_id, deal_id, lead_id));
 
 CREATE POLICY record_visibility ON attachments AS RESTRICTIVE FOR ALL TO rapport_app
     USING ((SELECT app_sees_all_records()) OR app_record_visible(entity_type, entity_id));
