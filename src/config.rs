@@ -63,6 +63,19 @@ pub struct Settings {
         global = true
     )]
     pub session_max_hours: i64,
+
+    /// Where uploaded attachments are stored (default: `<data dir>/attachments`).
+    #[arg(long, env = "RAPPORT_ATTACHMENTS_DIR", global = true)]
+    pub attachments_dir: Option<PathBuf>,
+
+    /// The largest attachment accepted, in megabytes.
+    #[arg(
+        long,
+        env = "RAPPORT_ATTACHMENT_MAX_MB",
+        default_value_t = 25,
+        global = true
+    )]
+    pub attachment_max_mb: u64,
 }
 
 impl Settings {
@@ -85,6 +98,17 @@ impl Settings {
         chrono::Duration::minutes(self.session_idle_minutes.max(1))
     }
 
+    /// Where attachments live on disk.
+    pub fn attachments_path(&self) -> PathBuf {
+        self.attachments_dir
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("attachments"))
+    }
+
+    pub fn attachment_max_bytes(&self) -> u64 {
+        self.attachment_max_mb.max(1) * 1024 * 1024
+    }
+
     pub fn session_max(&self) -> chrono::Duration {
         chrono::Duration::hours(self.session_max_hours.max(1))
     }
@@ -100,6 +124,8 @@ impl Settings {
             http_workers: Some(1),
             session_idle_minutes: 480,
             session_max_hours: 168,
+            attachments_dir: Some(std::env::temp_dir().join("rapport-test-attachments")),
+            attachment_max_mb: 25,
         }
     }
 }

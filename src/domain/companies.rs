@@ -65,6 +65,9 @@ pub struct NewCompany {
     pub is_target_account: bool,
     pub created_by: Option<UserId>,
     pub created_at: Option<DateTime<Utc>>,
+    pub address_line2: Option<String>,
+    pub logo_url: Option<String>,
+    pub custom_fields: serde_json::Value,
 }
 
 impl NewCompany {
@@ -90,6 +93,9 @@ impl NewCompany {
             is_target_account: false,
             created_by: None,
             created_at: None,
+            address_line2: None,
+            logo_url: None,
+            custom_fields: serde_json::json!({}),
         }
     }
 }

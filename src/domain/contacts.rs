@@ -87,6 +87,16 @@ pub struct NewContact {
     pub email_opt_in: bool,
     pub created_by: Option<UserId>,
     pub created_at: Option<DateTime<Utc>>,
+    pub additional_emails: Vec<String>,
+    pub address_line1: Option<String>,
+    pub address_line2: Option<String>,
+    pub postal_code: Option<String>,
+    pub linkedin_url: Option<String>,
+    pub twitter_handle: Option<String>,
+    pub sms_opt_in: bool,
+    pub do_not_call: bool,
+    pub birthday: Option<NaiveDate>,
+    pub custom_fields: serde_json::Value,
 }
 
 impl NewContact {
@@ -116,6 +126,16 @@ impl NewContact {
             email_opt_in: false,
             created_by: None,
             created_at: None,
+            additional_emails: Vec::new(),
+            address_line1: None,
+            address_line2: None,
+            postal_code: None,
+            linkedin_url: None,
+            twitter_handle: None,
+            sms_opt_in: false,
+            do_not_call: false,
+            birthday: None,
+            custom_fields: serde_json::json!({}),
         }
     }
 }

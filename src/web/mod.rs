@@ -7,18 +7,24 @@
 
 pub mod admin;
 pub mod api;
+pub mod attachments;
 pub mod auth;
 pub mod chrome;
+pub mod companies;
 pub mod csrf;
 pub mod errors;
 pub mod flash;
 pub mod fmt;
+pub mod form_data;
 pub mod forms;
 pub mod home;
 pub mod identity;
+pub mod lists;
 pub mod nav;
+pub mod records;
 pub mod render;
 pub mod settings;
+pub mod tags;
 pub mod trace;
 
 use std::path::PathBuf;
@@ -78,6 +84,10 @@ pub fn app(
         .configure(settings::configure)
         .configure(admin::configure)
         .configure(api::configure)
+        .configure(lists::configure)
+        .configure(companies::configure)
+        .configure(tags::configure)
+        .configure(attachments::configure)
         .default_service(web::to(|| async { Err::<HttpResponse, _>(AppError::NotFound) }))
         .wrap(from_fn(flash::clear_shown_flash))
         .wrap(from_fn(csrf::csrf_protect))
