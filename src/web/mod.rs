@@ -11,6 +11,7 @@ pub mod attachments;
 pub mod auth;
 pub mod chrome;
 pub mod companies;
+pub mod contacts;
 pub mod csrf;
 pub mod errors;
 pub mod flash;
@@ -19,8 +20,10 @@ pub mod form_data;
 pub mod forms;
 pub mod home;
 pub mod identity;
+pub mod leads;
 pub mod lists;
 pub mod nav;
+pub mod palette;
 pub mod records;
 pub mod render;
 pub mod settings;
@@ -86,8 +89,11 @@ pub fn app(
         .configure(api::configure)
         .configure(lists::configure)
         .configure(companies::configure)
+        .configure(contacts::configure)
+        .configure(leads::configure)
         .configure(tags::configure)
         .configure(attachments::configure)
+        .configure(palette::configure)
         .default_service(web::to(|| async { Err::<HttpResponse, _>(AppError::NotFound) }))
         .wrap(from_fn(flash::clear_shown_flash))
         .wrap(from_fn(csrf::csrf_protect))

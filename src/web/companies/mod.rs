@@ -213,8 +213,8 @@ async fn bulk(
     lists::bulk::bulk(&req, &identity, &state, RecordKind::Company, choice, FormData::new(form.into_inner())).await
 }
 
-async fn new_form(page: Page, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
-    records::new_form::<Companies>(page, &state).await
+async fn new_form(req: HttpRequest, page: Page, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+    records::new_form::<Companies>(&req, page, &state).await
 }
 
 async fn create(

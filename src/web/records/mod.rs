@@ -42,6 +42,8 @@ pub trait RecordType: Send + Sync + 'static {
     fn values(record: &Self::Record) -> Values;
     /// A new record's starting values.
     fn blank(me: UserId) -> Values;
+    /// Values given in the new-record URL (`/contacts/new?company_id=5`).
+    fn prefill(_values: &mut Values, _query: &FormData) {}
     /// Checks every value; `stored_custom` keeps custom values the form does not show.
     fn parse(
         values: &Values,
@@ -146,9 +148,15 @@ async fn render_form<T: RecordType>(
 }
 
 /// `GET /<entities>/new`.
-pub async fn new_form<T: RecordType>(page: Page, state: &AppState) -> Result<HttpResponse, AppError> {
+pub async fn new_form<T: RecordType>(req: &HttpRequest, page: Page, state: &AppState) -> Result<HttpResponse, AppError> {
     page.identity.require(Permission::RecordsWrite)?;
-    let values = T::blank(page.identity.user_id);
+    let mut values = T::blank(page.identity.user_id);
+    let query = FormData::new(
+        form_urlencoded::parse(req.query_string().as_bytes())
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect(),
+    );
+    T::prefill(&mut values, &query);
     render_form::<T>(&page, state, values, Errors::new(), None, StatusCode::OK).await
 }
 
