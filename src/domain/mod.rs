@@ -26,6 +26,7 @@ pub mod phones;
 pub mod pipelines;
 pub mod records;
 pub mod related;
+pub mod relationships;
 pub mod roles;
 pub mod saved_views;
 pub mod search;

@@ -18,6 +18,7 @@ pub mod flash;
 pub mod fmt;
 pub mod form_data;
 pub mod forms;
+pub mod graph;
 pub mod home;
 pub mod identity;
 pub mod leads;
@@ -25,6 +26,8 @@ pub mod lists;
 pub mod nav;
 pub mod palette;
 pub mod records;
+pub mod records_admin;
+pub mod records_api;
 pub mod render;
 pub mod settings;
 pub mod tags;
@@ -94,6 +97,9 @@ pub fn app(
         .configure(tags::configure)
         .configure(attachments::configure)
         .configure(palette::configure)
+        .configure(graph::configure)
+        .configure(records_api::configure)
+        .configure(records_admin::configure)
         .default_service(web::to(|| async { Err::<HttpResponse, _>(AppError::NotFound) }))
         .wrap(from_fn(flash::clear_shown_flash))
         .wrap(from_fn(csrf::csrf_protect))
