@@ -35,10 +35,26 @@
     }
   });
 
-  // After the results change, the toolbar links follow the view shown.
+  // The search box searches as you type; its "change" on blur must not resubmit the form
+  // (by then a chip or link may have changed the view).
+  document.addEventListener("change", function (event) {
+    if (event.target && event.target.id === "list-q") { event.stopPropagation(); }
+  }, true);
+
+  // After the results change, the toolbar links and fields follow the view shown (a chip
+  // removed a filter, a link changed the sort), so the next change starts from it.
   function syncListLinks() {
     var state = document.querySelector("#list-results [data-canonical]");
     if (!state) { return; }
+    var canonical = state.getAttribute("data-canonical");
+    var params = new URLSearchParams(canonical.indexOf("?") >= 0 ? canonical.split("?")[1] : "");
+    var form = document.getElementById("list-form");
+    if (form) {
+      Array.prototype.forEach.call(form.elements, function (field) {
+        if (!field.name || field.type === "checkbox" || field.type === "hidden" || field === document.activeElement) { return; }
+        field.value = params.get(field.name) || "";
+      });
+    }
     var exportLink = document.querySelector("[data-export-link]");
     if (exportLink) { exportLink.setAttribute("href", state.getAttribute("data-export-url")); }
     document.querySelectorAll("input[data-view-query]").forEach(function (input) {

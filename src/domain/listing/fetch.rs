@@ -19,6 +19,8 @@ pub struct ListPage<R> {
     pub rows: Vec<R>,
     pub next: Option<CursorKey>,
     pub prev: Option<CursorKey>,
+    /// This is the first page (whatever cursor asked for it), so its URL needs none.
+    pub first: bool,
 }
 
 impl<R> ListPage<R> {
@@ -69,6 +71,7 @@ pub fn fetch_page<R: ListRow>(
                 next: if more { rows.last().map(key_of) } else { None },
                 prev: rows.first().map(key_of),
                 rows,
+                first: false,
             })
         }
         Some(Cursor::Before(key)) => {
@@ -83,6 +86,7 @@ pub fn fetch_page<R: ListRow>(
                 next: rows.last().map(key_of),
                 prev: rows.first().map(key_of),
                 rows,
+                first: false,
             })
         }
     }
@@ -101,6 +105,7 @@ fn first_page<R: ListRow>(
         next: if more { rows.last().map(key_of) } else { None },
         prev: None,
         rows,
+        first: true,
     })
 }
 

@@ -159,6 +159,15 @@ async fn receive(
             if size > limit {
                 drop(file);
                 let _ = std::fs::remove_file(&temp);
+                // Read (and drop) a bounded remainder, so the browser gets the answer
+                // instead of a reset connection.
+                let mut drained = size;
+                while let Some(Ok(chunk)) = field.next().await {
+                    drained += chunk.len() as u64;
+                    if drained > limit.saturating_mul(2) {
+                        break;
+                    }
+                }
                 return Ok(Err(format!(
                     "That file is larger than the {} MB limit.",
                     limit / (1024 * 1024)

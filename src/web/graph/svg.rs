@@ -65,6 +65,15 @@ fn clip(text: &str, max: usize) -> String {
     }
 }
 
+/// The point at `t` along [`curve`], for placing a label on the edge.
+fn point_on_curve(x1: f64, y1: f64, x2: f64, y2: f64, t: f64) -> (f64, f64) {
+    let mid = (x1 + x2) / 2.0;
+    let u = 1.0 - t;
+    let x = u * u * u * x1 + 3.0 * u * u * t * mid + 3.0 * u * t * t * mid + t * t * t * x2;
+    let y = u * u * u * y1 + 3.0 * u * u * t * y1 + 3.0 * u * t * t * y2 + t * t * t * y2;
+    (x, y)
+}
+
 /// A gentle S-curve from the right edge of one node to the left edge of another.
 fn curve(x1: f64, y1: f64, x2: f64, y2: f64) -> String {
     let mid = (x1 + x2) / 2.0;
@@ -157,12 +166,13 @@ pub fn company(graph: &CompanyGraph) -> Svg {
         };
         let (x1, y1) = (LEFT_X + NODE_W, contact_y(ci) + NODE_H / 2.0);
         let (x2, y2) = (RIGHT_X, contact_y(di) + NODE_H / 2.0);
+        let (lx, ly) = point_on_curve(x1, y1, x2, y2, 0.4);
         edges.push(Edge {
             d: curve(x1, y1, x2, y2),
             class: "edge edge-role",
             label: Some(label),
-            lx: x1 + (x2 - x1) * 0.72,
-            ly: y1 + (y2 - y1) * 0.72 - 4.0,
+            lx,
+            ly: ly - 3.0,
             from: format!("contact-{contact}"),
             to: format!("deal-{deal}"),
         });

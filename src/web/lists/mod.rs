@@ -142,6 +142,19 @@ fn tags_chips(conn: &mut diesel::PgConnection) -> diesel::QueryResult<Vec<tags::
         .collect())
 }
 
+/// Drops choices that equal the defaults (the toolbar form always sends its column boxes
+/// and page size), so the same view keeps the same, short URL.
+fn canonical<R>(spec: &ListSpec<R>, mut query: ListQuery) -> ListQuery {
+    let defaults: Vec<&str> = spec.columns.iter().filter(|c| c.default).map(|c| c.key).collect();
+    if query.cols.as_ref().is_some_and(|cols| cols.iter().map(String::as_str).eq(defaults.iter().copied())) {
+        query.cols = None;
+    }
+    if query.per == Some(listing::query::DEFAULT_PER_PAGE) {
+        query.per = None;
+    }
+    query
+}
+
 /// A URL naming a saved view and nothing else loads the view's own definition.
 fn only_view_chosen(query: &ListQuery) -> bool {
     query.q.is_empty()
@@ -162,7 +175,7 @@ pub async fn list_page<R: ListRow>(
 ) -> Result<HttpResponse, AppError> {
     let identity = &page.identity;
     identity.require(Permission::RecordsRead)?;
-    let query = ListQuery::parse(req.query_string());
+    let query = canonical(spec, ListQuery::parse(req.query_string()));
     if query.trash {
         identity.require(Permission::RecordsDelete)?;
     }

@@ -106,6 +106,8 @@ pub struct ListView {
     pub view_owned: bool,
     pub view_query: String,
     pub sort_param: String,
+    /// The sort the URL chose ("" for the default), carried by the toolbar form.
+    pub sort_explicit: String,
     pub per: u32,
     pub per_choices: [u32; 3],
     pub can_write: bool,
@@ -146,7 +148,8 @@ pub fn build<R: ListRow>(
     permissions: Permissions,
 ) -> ListView {
     let base = spec.base_path;
-    let query = &data.query;
+    // A "previous" that reached the start is the first page, with the first page's URL.
+    let query = &if data.page.first { data.query.first_page() } else { data.query.clone() };
     let sort = &data.resolved.sort;
     let ctx = CellContext {
         tags: &data.tags_by_row,
@@ -219,7 +222,7 @@ pub fn build<R: ListRow>(
         headers,
         rows,
         next_url: data.page.next.as_ref().map(|key| query.after(key).url(base, true)),
-        prev_url: data.page.prev.as_ref().filter(|_| query.cursor().is_some()).map(|key| query.before(key).url(base, true)),
+        prev_url: data.page.prev.as_ref().map(|key| query.before(key).url(base, true)),
         count: data.count.display(),
         count_exact: matches!(data.count, crate::domain::counts::CappedCount::Exact(_)),
         chips,
@@ -232,6 +235,7 @@ pub fn build<R: ListRow>(
         view_modified,
         view_query,
         sort_param: sort.param(),
+        sort_explicit: query.sort.clone().unwrap_or_default(),
         per: query.per_page(),
         per_choices: crate::domain::listing::query::PER_PAGE_CHOICES,
         can_write: permissions.can_write,
@@ -241,7 +245,7 @@ pub fn build<R: ListRow>(
         tags: data.tags,
         bulk_choice: config.bulk_choice.as_ref(),
         active_filters: data.resolved.active.iter().filter(|a| a.params != ["q"]).count(),
-        query: data.query,
+        query: query.clone(),
     }
 }
 
