@@ -6,6 +6,7 @@
 //! Each area adds a suite: a function that picks the URLs worth timing.
 
 mod home;
+mod records;
 
 use std::time::{Duration, Instant};
 
@@ -52,10 +53,16 @@ pub struct Suite {
 }
 
 /// Every suite. Add yours here.
-pub const SUITES: &[Suite] = &[Suite {
-    name: "home",
-    targets: home::targets,
-}];
+pub const SUITES: &[Suite] = &[
+    Suite {
+        name: "home",
+        targets: home::targets,
+    },
+    Suite {
+        name: "records",
+        targets: records::targets,
+    },
+];
 
 /// A suite's name and the pages it chose.
 type Plan = (&'static str, Vec<Target>);

@@ -75,7 +75,9 @@ pub fn type_label(content_type: &str) -> String {
         "application/pdf" => "PDF".to_owned(),
         "text/csv" => "CSV".to_owned(),
         "text/plain" => "Text".to_owned(),
-        t if t.starts_with("image/") => format!("{} image", t.trim_start_matches("image/").to_uppercase()),
+        t if t.starts_with("image/") => {
+            format!("{} image", t.trim_start_matches("image/").to_uppercase())
+        }
         t if t.contains("spreadsheet") || t.contains("excel") => "Spreadsheet".to_owned(),
         t if t.contains("word") || t.contains("document") => "Document".to_owned(),
         t if t.contains("presentation") || t.contains("powerpoint") => "Presentation".to_owned(),
@@ -199,7 +201,11 @@ pub fn clean_file_name(raw: &str) -> String {
         .take(200)
         .collect();
     let cleaned = cleaned.trim().to_owned();
-    if cleaned.is_empty() { "file".to_owned() } else { cleaned }
+    if cleaned.is_empty() {
+        "file".to_owned()
+    } else {
+        cleaned
+    }
 }
 
 #[cfg(test)]
@@ -208,7 +214,10 @@ mod tests {
 
     #[test]
     fn names_and_paths_are_made_safe() {
-        assert_eq!(clean_file_name("C:\\Users\\ana\\q3 \"plan\".pdf"), "q3 plan.pdf");
+        assert_eq!(
+            clean_file_name("C:\\Users\\ana\\q3 \"plan\".pdf"),
+            "q3 plan.pdf"
+        );
         assert_eq!(clean_file_name("../../etc/passwd"), "passwd");
         assert_eq!(clean_file_name(""), "file");
         assert!(file_path(Path::new("/x"), TenantId(1), "../secret").is_none());

@@ -75,7 +75,11 @@ pub struct ContactRow {
 
 impl ContactRow {
     pub fn full_name(&self) -> String {
-        crate::domain::contacts::display_name(&self.first_name, &self.last_name, self.email.as_deref())
+        crate::domain::contacts::display_name(
+            &self.first_name,
+            &self.last_name,
+            self.email.as_deref(),
+        )
     }
 }
 
@@ -92,7 +96,11 @@ impl ListRow for ContactRow {
 }
 
 const fn key(sql: &'static str, kind: ValueKind, nullable: bool) -> Option<SortKey> {
-    Some(SortKey { sql, kind, nullable })
+    Some(SortKey {
+        sql,
+        kind,
+        nullable,
+    })
 }
 
 fn name(row: &ContactRow, _: &CellContext<'_>) -> Cell {
@@ -118,48 +126,216 @@ fn phone(value: &Option<String>) -> Cell {
 }
 
 pub static COLUMNS: &[ColumnDef<ContactRow>] = &[
-    ColumnDef { key: "name", label: "Name", sort: key("c.name_key", ValueKind::Text, false), default: true, cell: name },
-    ColumnDef { key: "email", label: "Email", sort: key("c.email_key", ValueKind::Text, true), default: true, cell: |r, _| match &r.email {
-        Some(email) => Cell::plain(email.clone()).kind(CellKind::Email),
-        None => Cell::empty(),
-    } },
-    ColumnDef { key: "phone", label: "Phone", sort: None, default: true, cell: |r, _| phone(&r.phone) },
-    ColumnDef { key: "mobile", label: "Mobile", sort: None, default: false, cell: |r, _| phone(&r.mobile) },
-    ColumnDef { key: "company", label: "Company", sort: key("co.name_key", ValueKind::Text, true), default: true, cell: company },
-    ColumnDef { key: "title", label: "Title", sort: key("c.title", ValueKind::Text, true), default: true, cell: |r, _| Cell::opt(r.title.as_deref()) },
-    ColumnDef { key: "department", label: "Department", sort: key("c.department", ValueKind::Text, true), default: false, cell: |r, _| Cell::opt(r.department.as_deref()) },
-    ColumnDef { key: "status", label: "Status", sort: key("c.status", ValueKind::Text, false), default: true, cell: |r, _| {
-        Cell::plain(label_of(STATUSES, &r.status)).kind(CellKind::Badge).tone(status_tone(&r.status)).export(r.status.clone())
-    } },
-    ColumnDef { key: "source", label: "Source", sort: key("c.source", ValueKind::Text, true), default: false, cell: |r, _| match &r.source {
-        Some(source) => Cell::plain(label_of(SOURCES, source)).export(source.clone()),
-        None => Cell::empty(),
-    } },
-    ColumnDef { key: "owner", label: "Owner", sort: key("o.name", ValueKind::Text, true), default: true, cell: |r, _| Cell::opt(r.owner_name.as_deref()) },
-    ColumnDef { key: "city", label: "City", sort: key("c.city", ValueKind::Text, true), default: false, cell: |r, _| Cell::opt(r.city.as_deref()) },
-    ColumnDef { key: "country", label: "Country", sort: key("c.country", ValueKind::Text, true), default: false, cell: |r, _| Cell::opt(r.country.as_deref()) },
-    ColumnDef { key: "do_not_call", label: "Do not call", sort: key("c.do_not_call", ValueKind::Bool, false), default: false, cell: |r, _| if r.do_not_call {
-        Cell::plain("Do not call").kind(CellKind::Badge).tone("danger").export("yes")
-    } else {
-        Cell::empty().export("no")
-    } },
-    ColumnDef { key: "email_opt_in", label: "Email opt-in", sort: key("c.email_opt_in", ValueKind::Bool, false), default: false, cell: |r, _| Cell::plain(if r.email_opt_in { "Yes" } else { "No" }) },
-    ColumnDef { key: "tags", label: "Tags", sort: None, default: true, cell: |r, ctx| ctx.tags(r.id) },
-    ColumnDef { key: "last_activity", label: "Last activity", sort: key("c.last_activity_at", ValueKind::Timestamp, true), default: true, cell: |r, ctx| ctx.date(r.last_activity_at) },
-    ColumnDef { key: "created", label: "Created", sort: key("c.created_at", ValueKind::Timestamp, false), default: false, cell: |r, ctx| ctx.date(Some(r.created_at)) },
-    ColumnDef { key: "updated", label: "Updated", sort: key("c.updated_at", ValueKind::Timestamp, false), default: false, cell: |r, ctx| ctx.datetime(Some(r.updated_at)) },
+    ColumnDef {
+        key: "name",
+        label: "Name",
+        sort: key("c.name_key", ValueKind::Text, false),
+        default: true,
+        cell: name,
+    },
+    ColumnDef {
+        key: "email",
+        label: "Email",
+        sort: key("c.email_key", ValueKind::Text, true),
+        default: true,
+        cell: |r, _| match &r.email {
+            Some(email) => Cell::plain(email.clone()).kind(CellKind::Email),
+            None => Cell::empty(),
+        },
+    },
+    ColumnDef {
+        key: "phone",
+        label: "Phone",
+        sort: None,
+        default: true,
+        cell: |r, _| phone(&r.phone),
+    },
+    ColumnDef {
+        key: "mobile",
+        label: "Mobile",
+        sort: None,
+        default: false,
+        cell: |r, _| phone(&r.mobile),
+    },
+    ColumnDef {
+        key: "company",
+        label: "Company",
+        sort: key("co.name_key", ValueKind::Text, true),
+        default: true,
+        cell: company,
+    },
+    ColumnDef {
+        key: "title",
+        label: "Title",
+        sort: key("c.title", ValueKind::Text, true),
+        default: true,
+        cell: |r, _| Cell::opt(r.title.as_deref()),
+    },
+    ColumnDef {
+        key: "department",
+        label: "Department",
+        sort: key("c.department", ValueKind::Text, true),
+        default: false,
+        cell: |r, _| Cell::opt(r.department.as_deref()),
+    },
+    ColumnDef {
+        key: "status",
+        label: "Status",
+        sort: key("c.status", ValueKind::Text, false),
+        default: true,
+        cell: |r, _| {
+            Cell::plain(label_of(STATUSES, &r.status))
+                .kind(CellKind::Badge)
+                .tone(status_tone(&r.status))
+                .export(r.status.clone())
+        },
+    },
+    ColumnDef {
+        key: "source",
+        label: "Source",
+        sort: key("c.source", ValueKind::Text, true),
+        default: false,
+        cell: |r, _| match &r.source {
+            Some(source) => Cell::plain(label_of(SOURCES, source)).export(source.clone()),
+            None => Cell::empty(),
+        },
+    },
+    ColumnDef {
+        key: "owner",
+        label: "Owner",
+        sort: key("o.name", ValueKind::Text, true),
+        default: true,
+        cell: |r, _| Cell::opt(r.owner_name.as_deref()),
+    },
+    ColumnDef {
+        key: "city",
+        label: "City",
+        sort: key("c.city", ValueKind::Text, true),
+        default: false,
+        cell: |r, _| Cell::opt(r.city.as_deref()),
+    },
+    ColumnDef {
+        key: "country",
+        label: "Country",
+        sort: key("c.country", ValueKind::Text, true),
+        default: false,
+        cell: |r, _| Cell::opt(r.country.as_deref()),
+    },
+    ColumnDef {
+        key: "do_not_call",
+        label: "Do not call",
+        sort: key("c.do_not_call", ValueKind::Bool, false),
+        default: false,
+        cell: |r, _| {
+            if r.do_not_call {
+                Cell::plain("Do not call")
+                    .kind(CellKind::Badge)
+                    .tone("danger")
+                    .export("yes")
+            } else {
+                Cell::empty().export("no")
+            }
+        },
+    },
+    ColumnDef {
+        key: "email_opt_in",
+        label: "Email opt-in",
+        sort: key("c.email_opt_in", ValueKind::Bool, false),
+        default: false,
+        cell: |r, _| Cell::plain(if r.email_opt_in { "Yes" } else { "No" }),
+    },
+    ColumnDef {
+        key: "tags",
+        label: "Tags",
+        sort: None,
+        default: true,
+        cell: |r, ctx| ctx.tags(r.id),
+    },
+    ColumnDef {
+        key: "last_activity",
+        label: "Last activity",
+        sort: key("c.last_activity_at", ValueKind::Timestamp, true),
+        default: true,
+        cell: |r, ctx| ctx.date(r.last_activity_at),
+    },
+    ColumnDef {
+        key: "created",
+        label: "Created",
+        sort: key("c.created_at", ValueKind::Timestamp, false),
+        default: false,
+        cell: |r, ctx| ctx.date(Some(r.created_at)),
+    },
+    ColumnDef {
+        key: "updated",
+        label: "Updated",
+        sort: key("c.updated_at", ValueKind::Timestamp, false),
+        default: false,
+        cell: |r, ctx| ctx.datetime(Some(r.updated_at)),
+    },
 ];
 
 pub static FILTERS: &[FilterDef] = &[
-    FilterDef { key: "owner", label: "Owner", kind: FilterKind::Owner { column: "c.owner_id" } },
-    FilterDef { key: "tag", label: "Tag", kind: FilterKind::Tag },
-    FilterDef { key: "status", label: "Status", kind: FilterKind::Choice { column: "c.status", options: STATUSES } },
-    FilterDef { key: "source", label: "Source", kind: FilterKind::Choice { column: "c.source", options: SOURCES } },
-    FilterDef { key: "company", label: "Company", kind: FilterKind::Reference { column: "c.company_id" } },
-    FilterDef { key: "city", label: "City", kind: FilterKind::TextEquals { column: "c.city" } },
-    FilterDef { key: "do_not_call", label: "Do not call", kind: FilterKind::Flag { column: "c.do_not_call" } },
-    FilterDef { key: "created", label: "Created", kind: FilterKind::DateRange { column: "c.created_at" } },
-    FilterDef { key: "updated", label: "Updated", kind: FilterKind::DateRange { column: "c.updated_at" } },
+    FilterDef {
+        key: "owner",
+        label: "Owner",
+        kind: FilterKind::Owner {
+            column: "c.owner_id",
+        },
+    },
+    FilterDef {
+        key: "tag",
+        label: "Tag",
+        kind: FilterKind::Tag,
+    },
+    FilterDef {
+        key: "status",
+        label: "Status",
+        kind: FilterKind::Choice {
+            column: "c.status",
+            options: STATUSES,
+        },
+    },
+    FilterDef {
+        key: "source",
+        label: "Source",
+        kind: FilterKind::Choice {
+            column: "c.source",
+            options: SOURCES,
+        },
+    },
+    FilterDef {
+        key: "company",
+        label: "Company",
+        kind: FilterKind::Reference {
+            column: "c.company_id",
+        },
+    },
+    FilterDef {
+        key: "city",
+        label: "City",
+        kind: FilterKind::TextEquals { column: "c.city" },
+    },
+    FilterDef {
+        key: "do_not_call",
+        label: "Do not call",
+        kind: FilterKind::Flag {
+            column: "c.do_not_call",
+        },
+    },
+    FilterDef {
+        key: "created",
+        label: "Created",
+        kind: FilterKind::DateRange {
+            column: "c.created_at",
+        },
+    },
+    FilterDef {
+        key: "updated",
+        label: "Updated",
+        kind: FilterKind::DateRange {
+            column: "c.updated_at",
+        },
+    },
 ];
 
 pub static SPEC: ListSpec<ContactRow> = ListSpec {

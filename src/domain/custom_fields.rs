@@ -176,7 +176,11 @@ impl FieldDefinition {
 
     /// Validates what a form sent for this field. `Ok(None)` means "empty".
     pub fn parse_input(&self, raw: &[String]) -> Result<Option<Value>, String> {
-        let values: Vec<&str> = raw.iter().map(|v| v.trim()).filter(|v| !v.is_empty()).collect();
+        let values: Vec<&str> = raw
+            .iter()
+            .map(|v| v.trim())
+            .filter(|v| !v.is_empty())
+            .collect();
         let first = values.first().copied();
         let parsed = match self.field_type {
             FieldType::Checkbox => {
@@ -225,7 +229,10 @@ impl FieldDefinition {
                     }
                 }
                 Some(Value::Array(
-                    chosen.into_iter().map(|v| Value::String(v.to_owned())).collect(),
+                    chosen
+                        .into_iter()
+                        .map(|v| Value::String(v.to_owned()))
+                        .collect(),
                 ))
             }
             FieldType::Url => {
@@ -267,7 +274,10 @@ pub fn normalise_url(text: &str) -> Result<String, String> {
     let valid = (lower.starts_with("http://") || lower.starts_with("https://"))
         && with_scheme.len() <= 2000
         && !with_scheme.chars().any(char::is_whitespace)
-        && with_scheme.split("://").nth(1).is_some_and(|rest| rest.contains('.'));
+        && with_scheme
+            .split("://")
+            .nth(1)
+            .is_some_and(|rest| rest.contains('.'));
     if valid {
         Ok(with_scheme)
     } else {
@@ -440,33 +450,57 @@ mod tests {
     #[test]
     fn validates_each_type() {
         let s = |v: &str| vec![v.to_owned()];
-        assert_eq!(field(FieldType::Number).parse_input(&s("1,200")), Ok(Some(Value::from(1200))));
+        assert_eq!(
+            field(FieldType::Number).parse_input(&s("1,200")),
+            Ok(Some(Value::from(1200)))
+        );
         assert!(field(FieldType::Number).parse_input(&s("lots")).is_err());
         assert_eq!(
             field(FieldType::Date).parse_input(&s("2026-03-04")),
             Ok(Some(Value::from("2026-03-04")))
         );
-        assert!(field(FieldType::Date).parse_input(&s("04/03/2026")).is_err());
+        assert!(
+            field(FieldType::Date)
+                .parse_input(&s("04/03/2026"))
+                .is_err()
+        );
         assert!(field(FieldType::Select).parse_input(&s("Bronze")).is_err());
         assert_eq!(
-            field(FieldType::MultiSelect).parse_input(&["Gold".into(), "Silver".into(), "Gold".into()]),
+            field(FieldType::MultiSelect).parse_input(&[
+                "Gold".into(),
+                "Silver".into(),
+                "Gold".into()
+            ]),
             Ok(Some(serde_json::json!(["Gold", "Silver"])))
         );
-        assert_eq!(field(FieldType::Checkbox).parse_input(&[]), Ok(Some(Value::Bool(false))));
+        assert_eq!(
+            field(FieldType::Checkbox).parse_input(&[]),
+            Ok(Some(Value::Bool(false)))
+        );
         assert_eq!(
             field(FieldType::Url).parse_input(&s("example.com/a")),
             Ok(Some(Value::from("https://example.com/a")))
         );
-        assert!(field(FieldType::Url).parse_input(&s("javascript:alert(1)")).is_err());
+        assert!(
+            field(FieldType::Url)
+                .parse_input(&s("javascript:alert(1)"))
+                .is_err()
+        );
         let mut required = field(FieldType::Text);
         required.required = true;
-        assert_eq!(required.parse_input(&s("  ")), Err("Tier is required.".to_owned()));
+        assert_eq!(
+            required.parse_input(&s("  ")),
+            Err("Tier is required.".to_owned())
+        );
     }
 
     #[test]
     fn displays_values_for_people() {
         let values = serde_json::json!({"tier": ["Gold", "Silver"]});
-        assert_eq!(field(FieldType::MultiSelect).display(&values), "Gold, Silver");
+        assert_eq!(
+            field(FieldType::MultiSelect).display(&values),
+            "Gold, Silver"
+        );
         let values = serde_json::json!({"tier": "2026-03-04"});
         assert_eq!(field(FieldType::Date).display(&values), "Mar 4, 2026");
         let values = serde_json::json!({"tier": 12000});

@@ -59,7 +59,11 @@ pub struct DealContact {
 
 impl DealContact {
     pub fn name(&self) -> String {
-        crate::domain::contacts::display_name(&self.first_name, &self.last_name, self.email.as_deref())
+        crate::domain::contacts::display_name(
+            &self.first_name,
+            &self.last_name,
+            self.email.as_deref(),
+        )
     }
 
     pub fn role_label(&self) -> &'static str {
@@ -100,7 +104,12 @@ pub struct Link {
 
 /// Adds the contact to the deal, or updates its role when already there. Returns true when
 /// it was added.
-pub fn upsert(conn: &mut PgConnection, tenant_id: TenantId, actor: Option<UserId>, link: &Link) -> QueryResult<bool> {
+pub fn upsert(
+    conn: &mut PgConnection,
+    tenant_id: TenantId,
+    actor: Option<UserId>,
+    link: &Link,
+) -> QueryResult<bool> {
     let existed = deal_contacts::table
         .filter(deal_contacts::deal_id.eq(link.deal_id))
         .filter(deal_contacts::contact_id.eq(link.contact_id))
@@ -117,7 +126,11 @@ pub fn upsert(conn: &mut PgConnection, tenant_id: TenantId, actor: Option<UserId
             deal_contacts::is_champion.eq(link.is_champion),
             deal_contacts::created_by.eq(actor.map(|a| a.0)),
         ))
-        .on_conflict((deal_contacts::tenant_id, deal_contacts::deal_id, deal_contacts::contact_id))
+        .on_conflict((
+            deal_contacts::tenant_id,
+            deal_contacts::deal_id,
+            deal_contacts::contact_id,
+        ))
         .do_update()
         .set((
             deal_contacts::role.eq(&link.role),
@@ -130,7 +143,11 @@ pub fn upsert(conn: &mut PgConnection, tenant_id: TenantId, actor: Option<UserId
         &AuditEntry {
             tenant_id,
             actor_id: actor,
-            action: if existed { "deal.contact_updated" } else { "deal.contact_added" },
+            action: if existed {
+                "deal.contact_updated"
+            } else {
+                "deal.contact_added"
+            },
             entity_type: "deal",
             entity_id: Some(link.deal_id),
             before: None,
@@ -146,7 +163,13 @@ pub fn upsert(conn: &mut PgConnection, tenant_id: TenantId, actor: Option<UserId
 }
 
 /// Takes the contact off the deal. Returns false when it was not on it.
-pub fn remove(conn: &mut PgConnection, tenant_id: TenantId, actor: Option<UserId>, deal_id: i64, contact_id: i64) -> QueryResult<bool> {
+pub fn remove(
+    conn: &mut PgConnection,
+    tenant_id: TenantId,
+    actor: Option<UserId>,
+    deal_id: i64,
+    contact_id: i64,
+) -> QueryResult<bool> {
     let removed = diesel::delete(
         deal_contacts::table
             .filter(deal_contacts::deal_id.eq(deal_id))
@@ -177,8 +200,10 @@ pub fn deal_visible(conn: &mut PgConnection, deal_id: i64) -> QueryResult<bool> 
         #[diesel(sql_type = Bool)]
         found: bool,
     }
-    Ok(diesel::sql_query("SELECT EXISTS (SELECT 1 FROM deals WHERE id = $1 AND deleted_at IS NULL) AS found")
-        .bind::<BigInt, _>(deal_id)
-        .get_result::<Found>(conn)?
-        .found)
+    Ok(diesel::sql_query(
+        "SELECT EXISTS (SELECT 1 FROM deals WHERE id = $1 AND deleted_at IS NULL) AS found",
+    )
+    .bind::<BigInt, _>(deal_id)
+    .get_result::<Found>(conn)?
+    .found)
 }

@@ -36,7 +36,11 @@ pub fn matches(conn: &mut PgConnection, lead: &Lead) -> QueryResult<Matches> {
         company = company_records::find(conn, company_id)?;
     }
     if company.is_none()
-        && let Some(name) = lead.company_name.as_deref().map(str::trim).filter(|n| !n.is_empty())
+        && let Some(name) = lead
+            .company_name
+            .as_deref()
+            .map(str::trim)
+            .filter(|n| !n.is_empty())
     {
         company = companies::table
             .filter(companies::name_key.eq(name.to_lowercase()))
@@ -62,7 +66,16 @@ pub fn matches(conn: &mut PgConnection, lead: &Lead) -> QueryResult<Matches> {
 
 /// The domain of a work email; free-mail domains say nothing about a company.
 fn email_domain(email: &str) -> Option<String> {
-    const FREE: &[&str] = &["gmail.com", "yahoo.com", "hotmail.com", "outlook.com", "icloud.com", "aol.com", "proton.me", "protonmail.com"];
+    const FREE: &[&str] = &[
+        "gmail.com",
+        "yahoo.com",
+        "hotmail.com",
+        "outlook.com",
+        "icloud.com",
+        "aol.com",
+        "proton.me",
+        "protonmail.com",
+    ];
     let domain = email.rsplit_once('@')?.1.trim().to_lowercase();
     (!domain.is_empty() && !FREE.contains(&domain.as_str())).then_some(domain)
 }
@@ -147,7 +160,10 @@ pub fn convert(
 
     let (company, company_created) = match &plan.company {
         CompanyChoice::Existing(id) => (
-            Some(company_records::find(conn, *id)?.ok_or_else(|| invalid("That company no longer exists."))?),
+            Some(
+                company_records::find(conn, *id)?
+                    .ok_or_else(|| invalid("That company no longer exists."))?,
+            ),
             false,
         ),
         CompanyChoice::New(name) => {
@@ -159,7 +175,10 @@ pub fn convert(
             new.owner_id = owner;
             new.created_by = Some(actor);
             new.domain = lead.email.as_deref().and_then(email_domain);
-            (Some(company_records::create(conn, &new, Some(actor))?), true)
+            (
+                Some(company_records::create(conn, &new, Some(actor))?),
+                true,
+            )
         }
         CompanyChoice::None => (None, false),
     };
@@ -167,7 +186,8 @@ pub fn convert(
 
     let (contact, contact_created) = match &plan.contact {
         ContactChoice::Existing(id) => {
-            let contact = contact_records::find(conn, *id)?.ok_or_else(|| invalid("That contact no longer exists."))?;
+            let contact = contact_records::find(conn, *id)?
+                .ok_or_else(|| invalid("That contact no longer exists."))?;
             if contact.company_id.is_none() && company_id.is_some() {
                 diesel::update(contacts::table.find(contact.id))
                     .set(contacts::company_id.eq(company_id))
@@ -176,13 +196,23 @@ pub fn convert(
             (contact, false)
         }
         ContactChoice::New => {
-            let mut new = NewContact::new(tenant_id, lead.first_name.clone(), lead.last_name.clone());
-            if new.first_name.trim().is_empty() && new.last_name.trim().is_empty() && lead.email.is_none() {
-                new.first_name = lead.company_name.clone().unwrap_or_else(|| "Unnamed".to_owned());
+            let mut new =
+                NewContact::new(tenant_id, lead.first_name.clone(), lead.last_name.clone());
+            if new.first_name.trim().is_empty()
+                && new.last_name.trim().is_empty()
+                && lead.email.is_none()
+            {
+                new.first_name = lead
+                    .company_name
+                    .clone()
+                    .unwrap_or_else(|| "Unnamed".to_owned());
             }
             new.email = lead.email.clone();
             new.phone = lead.phone.clone();
-            new.phone_e164 = lead.phone.as_deref().and_then(crate::domain::phones::to_e164);
+            new.phone_e164 = lead
+                .phone
+                .as_deref()
+                .and_then(crate::domain::phones::to_e164);
             new.title = lead.title.clone();
             new.company_id = company_id;
             new.owner_id = owner;
@@ -191,7 +221,13 @@ pub fn convert(
                 .source
                 .as_deref()
                 .map(|s| s.trim().to_lowercase().replace(' ', "_"))
-                .map(|s| if contact_list::SOURCES.iter().any(|(k, _)| *k == s) { s } else { "other".to_owned() });
+                .map(|s| {
+                    if contact_list::SOURCES.iter().any(|(k, _)| *k == s) {
+                        s
+                    } else {
+                        "other".to_owned()
+                    }
+                });
             new.created_by = Some(actor);
             (contact_records::create(conn, &new, Some(actor))?, true)
         }
@@ -240,13 +276,23 @@ pub fn convert(
     };
     let deal_id = deal.as_ref().map(|d| d.id);
 
-    let mut event = NewActivity::new(ActivityType::LeadConverted, format!("Lead {} converted", lead_label(&lead)), now);
+    let mut event = NewActivity::new(
+        ActivityType::LeadConverted,
+        format!("Lead {} converted", lead_label(&lead)),
+        now,
+    );
     event.lead_id = Some(lead.id);
     event.contact_id = Some(contact.id);
     event.company_id = company_id;
     event.deal_id = deal_id;
     event.user_id = Some(actor);
-    event.description = Some(describe(company.as_ref(), company_created, &contact, contact_created, deal.as_ref().map(|d| d.title.as_str())));
+    event.description = Some(describe(
+        company.as_ref(),
+        company_created,
+        &contact,
+        contact_created,
+        deal.as_ref().map(|d| d.title.as_str()),
+    ));
     let activity = log_activity(conn, tenant_id, event)?.id();
 
     let detail = Detail {
@@ -289,15 +335,34 @@ pub fn convert(
 }
 
 fn lead_label(lead: &Lead) -> String {
-    crate::domain::lead_list::lead_name(&lead.first_name, &lead.last_name, lead.email.as_deref(), lead.company_name.as_deref())
+    crate::domain::lead_list::lead_name(
+        &lead.first_name,
+        &lead.last_name,
+        lead.email.as_deref(),
+        lead.company_name.as_deref(),
+    )
 }
 
-fn describe(company: Option<&Company>, company_created: bool, contact: &Contact, contact_created: bool, deal: Option<&str>) -> String {
+fn describe(
+    company: Option<&Company>,
+    company_created: bool,
+    contact: &Contact,
+    contact_created: bool,
+    deal: Option<&str>,
+) -> String {
     let mut parts = Vec::new();
     if let Some(company) = company {
-        parts.push(format!("{} company {}", if company_created { "new" } else { "existing" }, company.name));
+        parts.push(format!(
+            "{} company {}",
+            if company_created { "new" } else { "existing" },
+            company.name
+        ));
     }
-    parts.push(format!("{} contact {}", if contact_created { "new" } else { "existing" }, contact.full_name()));
+    parts.push(format!(
+        "{} contact {}",
+        if contact_created { "new" } else { "existing" },
+        contact.full_name()
+    ));
     if let Some(title) = deal {
         parts.push(format!("new deal {title}"));
     }
@@ -306,7 +371,12 @@ fn describe(company: Option<&Company>, company_created: bool, contact: &Contact,
 
 /// Undoes a conversion: removes (soft-deletes) what it created, hides its timeline entry
 /// and gives the lead its previous status. Returns false when the lead is not converted.
-pub fn undo(conn: &mut PgConnection, tenant_id: TenantId, actor: UserId, lead_id: LeadId) -> QueryResult<bool> {
+pub fn undo(
+    conn: &mut PgConnection,
+    tenant_id: TenantId,
+    actor: UserId,
+    lead_id: LeadId,
+) -> QueryResult<bool> {
     #[derive(Queryable)]
     struct State {
         status: String,

@@ -38,7 +38,12 @@ pub struct LeadChanges {
 }
 
 /// Inserts a lead with every value from the form, audited as `lead.created`.
-pub fn create(conn: &mut PgConnection, tenant_id: TenantId, actor: Option<UserId>, changes: &LeadChanges) -> QueryResult<Lead> {
+pub fn create(
+    conn: &mut PgConnection,
+    tenant_id: TenantId,
+    actor: Option<UserId>,
+    changes: &LeadChanges,
+) -> QueryResult<Lead> {
     let disqualified = changes.status == "disqualified";
     let lead: Lead = diesel::insert_into(leads::table)
         .values((

@@ -96,7 +96,11 @@ fn update_audited(
     action: &str,
 ) -> QueryResult<Vec<i64>> {
     let table = kind.table();
-    let live = if only_deleted { "deleted_at IS NOT NULL" } else { "deleted_at IS NULL" };
+    let live = if only_deleted {
+        "deleted_at IS NOT NULL"
+    } else {
+        "deleted_at IS NULL"
+    };
     // `set` is fixed text from this module; the value is bound as $4.
     let sql = format!(
         "WITH old AS (SELECT * FROM {table} WHERE id = ANY($3) AND {live} FOR UPDATE), \
@@ -127,7 +131,17 @@ pub fn soft_delete(
     ids: &[i64],
 ) -> QueryResult<Vec<i64>> {
     let action = format!("{}.deleted", kind.entity());
-    update_audited(conn, tenant_id, actor, kind, ids, "deleted_at = now()", None, false, &action)
+    update_audited(
+        conn,
+        tenant_id,
+        actor,
+        kind,
+        ids,
+        "deleted_at = now()",
+        None,
+        false,
+        &action,
+    )
 }
 
 /// Brings soft-deleted records back. Returns the ids restored.
@@ -139,7 +153,17 @@ pub fn restore(
     ids: &[i64],
 ) -> QueryResult<Vec<i64>> {
     let action = format!("{}.restored", kind.entity());
-    update_audited(conn, tenant_id, actor, kind, ids, "deleted_at = NULL", None, true, &action)
+    update_audited(
+        conn,
+        tenant_id,
+        actor,
+        kind,
+        ids,
+        "deleted_at = NULL",
+        None,
+        true,
+        &action,
+    )
 }
 
 /// What a bulk action does to each selected record.
@@ -149,7 +173,10 @@ pub enum BulkAction {
     AddTag(TagId),
     RemoveTag(TagId),
     /// One of the entity's fixed choice columns (contact/lead `status`, company `account_tier`).
-    SetChoice { column: &'static str, value: String },
+    SetChoice {
+        column: &'static str,
+        value: String,
+    },
     Delete,
     Restore,
 }
@@ -215,7 +242,9 @@ pub fn apply_bulk(
                     entity_type: entity,
                     entity_id: None,
                     before: None,
-                    after: Some(serde_json::json!({ "tag_id": tag, "ids": visible, "changed": changed })),
+                    after: Some(
+                        serde_json::json!({ "tag_id": tag, "ids": visible, "changed": changed }),
+                    ),
                 },
             )?;
             visible.len()
@@ -282,7 +311,11 @@ pub fn undo_bulk(
 }
 
 /// The ids among `ids` of live records the current user can see.
-pub fn visible_live_ids(conn: &mut PgConnection, kind: RecordKind, ids: &[i64]) -> QueryResult<Vec<i64>> {
+pub fn visible_live_ids(
+    conn: &mut PgConnection,
+    kind: RecordKind,
+    ids: &[i64],
+) -> QueryResult<Vec<i64>> {
     let rows: Vec<Affected> = diesel::sql_query(format!(
         "SELECT id FROM {} WHERE id = ANY($1) AND deleted_at IS NULL ORDER BY id",
         kind.table()

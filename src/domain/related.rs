@@ -31,7 +31,11 @@ pub struct RelatedContact {
 
 impl RelatedContact {
     pub fn name(&self) -> String {
-        crate::domain::contacts::display_name(&self.first_name, &self.last_name, self.email.as_deref())
+        crate::domain::contacts::display_name(
+            &self.first_name,
+            &self.last_name,
+            self.email.as_deref(),
+        )
     }
 }
 
@@ -91,7 +95,11 @@ const DEAL_JOINS: &str = "JOIN pipeline_stages s ON s.tenant_id = d.tenant_id AN
      LEFT JOIN users o ON o.tenant_id = d.tenant_id AND o.id = d.owner_id";
 
 /// A company's contacts by name (at most `limit`).
-pub fn company_contacts(conn: &mut PgConnection, company: i64, limit: i64) -> QueryResult<Vec<RelatedContact>> {
+pub fn company_contacts(
+    conn: &mut PgConnection,
+    company: i64,
+    limit: i64,
+) -> QueryResult<Vec<RelatedContact>> {
     diesel::sql_query(
         "SELECT id, first_name, last_name, email, phone, title, status, last_activity_at FROM contacts \
          WHERE company_id = $1 AND deleted_at IS NULL ORDER BY name_key, id LIMIT $2",
@@ -102,7 +110,11 @@ pub fn company_contacts(conn: &mut PgConnection, company: i64, limit: i64) -> Qu
 }
 
 /// A company's deals: open ones first, then the most recently changed.
-pub fn company_deals(conn: &mut PgConnection, company: i64, limit: i64) -> QueryResult<Vec<RelatedDeal>> {
+pub fn company_deals(
+    conn: &mut PgConnection,
+    company: i64,
+    limit: i64,
+) -> QueryResult<Vec<RelatedDeal>> {
     diesel::sql_query(format!(
         "SELECT {DEAL_COLUMNS}, NULL::text AS role, NULL::smallint AS influence_level, \
                 false AS is_champion, false AS is_primary \
@@ -116,7 +128,11 @@ pub fn company_deals(conn: &mut PgConnection, company: i64, limit: i64) -> Query
 }
 
 /// The deals a contact is on (as primary contact or in the deal's contacts), with the role.
-pub fn contact_deals(conn: &mut PgConnection, contact: i64, limit: i64) -> QueryResult<Vec<RelatedDeal>> {
+pub fn contact_deals(
+    conn: &mut PgConnection,
+    contact: i64,
+    limit: i64,
+) -> QueryResult<Vec<RelatedDeal>> {
     diesel::sql_query(format!(
         "WITH linked AS (SELECT id FROM deals WHERE primary_contact_id = $1 AND deleted_at IS NULL \
                          UNION SELECT deal_id FROM deal_contacts WHERE contact_id = $1) \
@@ -158,7 +174,12 @@ impl Link {
     }
 }
 
-fn capped(conn: &mut PgConnection, from_where: String, id: i64, cap: i64) -> QueryResult<CappedCount> {
+fn capped(
+    conn: &mut PgConnection,
+    from_where: String,
+    id: i64,
+    cap: i64,
+) -> QueryResult<CappedCount> {
     let found = diesel::sql_query(format!(
         "SELECT count(*) AS found FROM (SELECT 1 FROM {from_where} LIMIT $2) AS probe"
     ))
@@ -174,17 +195,30 @@ fn capped(conn: &mut PgConnection, from_where: String, id: i64, cap: i64) -> Que
 }
 
 /// Timeline activities linked to the record, counted up to `cap`.
-pub fn activity_count(conn: &mut PgConnection, link: Link, id: i64, cap: i64) -> QueryResult<CappedCount> {
+pub fn activity_count(
+    conn: &mut PgConnection,
+    link: Link,
+    id: i64,
+    cap: i64,
+) -> QueryResult<CappedCount> {
     capped(
         conn,
-        format!("activities WHERE {} = $1 AND deleted_at IS NULL", link.column()),
+        format!(
+            "activities WHERE {} = $1 AND deleted_at IS NULL",
+            link.column()
+        ),
         id,
         cap,
     )
 }
 
 /// Open or in-progress tasks linked to the record.
-pub fn open_task_count(conn: &mut PgConnection, link: Link, id: i64, cap: i64) -> QueryResult<CappedCount> {
+pub fn open_task_count(
+    conn: &mut PgConnection,
+    link: Link,
+    id: i64,
+    cap: i64,
+) -> QueryResult<CappedCount> {
     capped(
         conn,
         format!(
@@ -198,9 +232,19 @@ pub fn open_task_count(conn: &mut PgConnection, link: Link, id: i64, cap: i64) -
 
 /// Contacts of a company, counted up to `cap`.
 pub fn contact_count(conn: &mut PgConnection, company: i64, cap: i64) -> QueryResult<CappedCount> {
-    capped(conn, "contacts WHERE company_id = $1 AND deleted_at IS NULL".to_owned(), company, cap)
+    capped(
+        conn,
+        "contacts WHERE company_id = $1 AND deleted_at IS NULL".to_owned(),
+        company,
+        cap,
+    )
 }
 
 pub fn deal_count(conn: &mut PgConnection, company: i64, cap: i64) -> QueryResult<CappedCount> {
-    capped(conn, "deals WHERE company_id = $1 AND deleted_at IS NULL".to_owned(), company, cap)
+    capped(
+        conn,
+        "deals WHERE company_id = $1 AND deleted_at IS NULL".to_owned(),
+        company,
+        cap,
+    )
 }

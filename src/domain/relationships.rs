@@ -80,7 +80,11 @@ struct Count {
 }
 
 /// The company, its contacts and deals, plus contacts from elsewhere who are on its deals.
-pub fn company_graph(conn: &mut PgConnection, company_id: i64, company_name: String) -> QueryResult<CompanyGraph> {
+pub fn company_graph(
+    conn: &mut PgConnection,
+    company_id: i64,
+    company_name: String,
+) -> QueryResult<CompanyGraph> {
     let mut deals: Vec<DealNode> = diesel::sql_query(format!(
         "{DEAL} WHERE d.company_id = $1 AND d.deleted_at IS NULL \
          ORDER BY (d.status = 'open') DESC, d.updated_at DESC, d.id DESC LIMIT $2"
@@ -146,17 +150,37 @@ pub fn power_map(contacts: &[DealContact]) -> Vec<Flag> {
     let people = contacts.len();
     vec![
         if decision_maker {
-            Flag { ok: true, code: "decision_maker", message: "A decision maker is on the deal.".to_owned() }
+            Flag {
+                ok: true,
+                code: "decision_maker",
+                message: "A decision maker is on the deal.".to_owned(),
+            }
         } else {
-            Flag { ok: false, code: "no_decision_maker", message: "No decision maker: find who signs.".to_owned() }
+            Flag {
+                ok: false,
+                code: "no_decision_maker",
+                message: "No decision maker: find who signs.".to_owned(),
+            }
         },
         if champion {
-            Flag { ok: true, code: "champion", message: "A champion is selling for you inside.".to_owned() }
+            Flag {
+                ok: true,
+                code: "champion",
+                message: "A champion is selling for you inside.".to_owned(),
+            }
         } else {
-            Flag { ok: false, code: "no_champion", message: "No champion: nobody inside is selling for you.".to_owned() }
+            Flag {
+                ok: false,
+                code: "no_champion",
+                message: "No champion: nobody inside is selling for you.".to_owned(),
+            }
         },
         if people > 1 {
-            Flag { ok: true, code: "multi_threaded", message: format!("Multi-threaded: {people} people involved.") }
+            Flag {
+                ok: true,
+                code: "multi_threaded",
+                message: format!("Multi-threaded: {people} people involved."),
+            }
         } else {
             Flag {
                 ok: false,
@@ -172,7 +196,10 @@ pub fn power_map(contacts: &[DealContact]) -> Vec<Flag> {
 }
 
 /// A deal's contacts and power map.
-pub fn deal_people(conn: &mut PgConnection, deal_id: i64) -> QueryResult<(Vec<DealContact>, Vec<Flag>)> {
+pub fn deal_people(
+    conn: &mut PgConnection,
+    deal_id: i64,
+) -> QueryResult<(Vec<DealContact>, Vec<Flag>)> {
     let contacts = deal_contacts::list(conn, deal_id)?;
     let flags = power_map(&contacts);
     Ok((contacts, flags))
@@ -200,9 +227,27 @@ mod tests {
 
     #[test]
     fn power_map_flags_what_is_missing() {
-        let codes = |people: &[DealContact]| power_map(people).into_iter().filter(|f| !f.ok).map(|f| f.code).collect::<Vec<_>>();
-        assert_eq!(codes(&[]), ["no_decision_maker", "no_champion", "single_threaded"]);
-        assert_eq!(codes(&[person(Some("decision_maker"), false)]), ["no_champion", "single_threaded"]);
-        assert!(codes(&[person(Some("decision_maker"), false), person(Some("user"), true)]).is_empty());
+        let codes = |people: &[DealContact]| {
+            power_map(people)
+                .into_iter()
+                .filter(|f| !f.ok)
+                .map(|f| f.code)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            codes(&[]),
+            ["no_decision_maker", "no_champion", "single_threaded"]
+        );
+        assert_eq!(
+            codes(&[person(Some("decision_maker"), false)]),
+            ["no_champion", "single_threaded"]
+        );
+        assert!(
+            codes(&[
+                person(Some("decision_maker"), false),
+                person(Some("user"), true)
+            ])
+            .is_empty()
+        );
     }
 }

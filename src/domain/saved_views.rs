@@ -99,7 +99,12 @@ pub fn update(
     Ok(view)
 }
 
-pub fn delete(conn: &mut PgConnection, tenant_id: TenantId, actor: UserId, id: i64) -> QueryResult<bool> {
+pub fn delete(
+    conn: &mut PgConnection,
+    tenant_id: TenantId,
+    actor: UserId,
+    id: i64,
+) -> QueryResult<bool> {
     let deleted: Option<SavedView> = diesel::delete(saved_views::table.find(id))
         .returning(SavedView::as_returning())
         .get_result(conn)

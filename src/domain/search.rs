@@ -53,7 +53,12 @@ fn sql_for(kind: RecordKind) -> &'static str {
 }
 
 /// The best visible matches of one kind.
-pub fn find(conn: &mut PgConnection, kind: RecordKind, query: &str, limit: i64) -> QueryResult<Vec<Hit>> {
+pub fn find(
+    conn: &mut PgConnection,
+    kind: RecordKind,
+    query: &str,
+    limit: i64,
+) -> QueryResult<Vec<Hit>> {
     let query = query.trim();
     if query.is_empty() {
         return Ok(Vec::new());
@@ -66,9 +71,18 @@ pub fn find(conn: &mut PgConnection, kind: RecordKind, query: &str, limit: i64) 
 }
 
 /// Matches for the palette, grouped by kind (empty groups left out).
-pub fn palette(conn: &mut PgConnection, query: &str, per_kind: i64) -> QueryResult<Vec<(RecordKind, Vec<Hit>)>> {
+pub fn palette(
+    conn: &mut PgConnection,
+    query: &str,
+    per_kind: i64,
+) -> QueryResult<Vec<(RecordKind, Vec<Hit>)>> {
     let mut groups = Vec::new();
-    for kind in [RecordKind::Company, RecordKind::Contact, RecordKind::Deal, RecordKind::Lead] {
+    for kind in [
+        RecordKind::Company,
+        RecordKind::Contact,
+        RecordKind::Deal,
+        RecordKind::Lead,
+    ] {
         let hits = find(conn, kind, query, per_kind)?;
         if !hits.is_empty() {
             groups.push((kind, hits));

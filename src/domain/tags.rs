@@ -41,7 +41,11 @@ pub fn text_colour_for(colour: &str) -> &'static str {
             .map_or(0.5, |v| f64::from(v) / 255.0)
     };
     let luminance = 0.2126 * channel(0) + 0.7152 * channel(2) + 0.0722 * channel(4);
-    if luminance > 0.55 { "#111827" } else { "#FFFFFF" }
+    if luminance > 0.55 {
+        "#111827"
+    } else {
+        "#FFFFFF"
+    }
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Serialize)]
@@ -188,7 +192,15 @@ pub fn create(
         ))
         .returning(Tag::as_returning())
         .get_result(conn)?;
-    audit_tag(conn, tenant_id, actor, "tag.created", tag.id, None, Some(&tag))?;
+    audit_tag(
+        conn,
+        tenant_id,
+        actor,
+        "tag.created",
+        tag.id,
+        None,
+        Some(&tag),
+    )?;
     Ok(tag)
 }
 
@@ -220,7 +232,15 @@ pub fn update(
         .set((tags::name.eq(name), tags::colour.eq(colour)))
         .returning(Tag::as_returning())
         .get_result(conn)?;
-    audit_tag(conn, tenant_id, actor, "tag.updated", tag.id, Some(before), Some(&tag))?;
+    audit_tag(
+        conn,
+        tenant_id,
+        actor,
+        "tag.updated",
+        tag.id,
+        Some(before),
+        Some(&tag),
+    )?;
     Ok(tag)
 }
 
@@ -271,7 +291,15 @@ pub fn delete(
     diesel::update(tags::table.find(tag.id))
         .set(tags::deleted_at.eq(Utc::now()))
         .execute(conn)?;
-    audit_tag(conn, tenant_id, actor, "tag.deleted", tag.id, Some(tag), None)
+    audit_tag(
+        conn,
+        tenant_id,
+        actor,
+        "tag.deleted",
+        tag.id,
+        Some(tag),
+        None,
+    )
 }
 
 fn audit_tag(
@@ -373,7 +401,9 @@ pub fn for_records(
 }
 
 pub fn for_record(conn: &mut PgConnection, entity: &str, id: i64) -> QueryResult<Vec<TagChip>> {
-    Ok(for_records(conn, entity, &[id])?.remove(&id).unwrap_or_default())
+    Ok(for_records(conn, entity, &[id])?
+        .remove(&id)
+        .unwrap_or_default())
 }
 
 #[cfg(test)]

@@ -43,9 +43,15 @@ impl Mode {
 
     pub fn explanation(self) -> &'static str {
         match self {
-            Mode::All => "Every user of the organisation can find and open every company, contact, lead and deal.",
-            Mode::Team => "Reps and managers see records owned by anyone in their team. Admins see everything.",
-            Mode::Own => "Reps see the records they own. Managers see their team's records; admins see everything.",
+            Mode::All => {
+                "Every user of the organisation can find and open every company, contact, lead and deal."
+            }
+            Mode::Team => {
+                "Reps and managers see records owned by anyone in their team. Admins see everything."
+            }
+            Mode::Own => {
+                "Reps see the records they own. Managers see their team's records; admins see everything."
+            }
         }
     }
 }

@@ -15,7 +15,9 @@ impl FormData {
 
     /// The first value of `name`, trimmed ("" when absent).
     pub fn text(&self, name: &str) -> String {
-        self.get(name).map(|v| v.trim().to_owned()).unwrap_or_default()
+        self.get(name)
+            .map(|v| v.trim().to_owned())
+            .unwrap_or_default()
     }
 
     pub fn get(&self, name: &str) -> Option<&str> {

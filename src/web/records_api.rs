@@ -19,11 +19,23 @@ use crate::web::graph::save_link;
 use crate::web::identity::Identity;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/api/contacts/{id}/relationships", web::get().to(contact_relationships))
-        .route("/api/companies/{id}/relationships", web::get().to(company_relationships))
-        .route("/api/deals/{id}/contacts", web::get().to(deal_contacts_list))
-        .route("/api/deals/{id}/contacts", web::post().to(add_deal_contact))
-        .route("/api/deals/{id}/contacts/{contact_id}", web::delete().to(remove_deal_contact));
+    cfg.route(
+        "/api/contacts/{id}/relationships",
+        web::get().to(contact_relationships),
+    )
+    .route(
+        "/api/companies/{id}/relationships",
+        web::get().to(company_relationships),
+    )
+    .route(
+        "/api/deals/{id}/contacts",
+        web::get().to(deal_contacts_list),
+    )
+    .route("/api/deals/{id}/contacts", web::post().to(add_deal_contact))
+    .route(
+        "/api/deals/{id}/contacts/{contact_id}",
+        web::delete().to(remove_deal_contact),
+    );
 }
 
 const COUNT_CAP: i64 = 10_000;
@@ -52,7 +64,11 @@ fn count_json(count: crate::domain::counts::CappedCount) -> serde_json::Value {
     }
 }
 
-async fn contact_relationships(identity: Identity, state: web::Data<AppState>, path: web::Path<i64>) -> Result<HttpResponse, AppError> {
+async fn contact_relationships(
+    identity: Identity,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
     identity.require(Permission::RecordsRead)?;
     let id = path.into_inner();
     let body = state
@@ -78,7 +94,11 @@ async fn contact_relationships(identity: Identity, state: web::Data<AppState>, p
     Ok(HttpResponse::Ok().json(body))
 }
 
-async fn company_relationships(identity: Identity, state: web::Data<AppState>, path: web::Path<i64>) -> Result<HttpResponse, AppError> {
+async fn company_relationships(
+    identity: Identity,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
     identity.require(Permission::RecordsRead)?;
     let id = path.into_inner();
     let body = state
@@ -112,7 +132,11 @@ async fn company_relationships(identity: Identity, state: web::Data<AppState>, p
     Ok(HttpResponse::Ok().json(body))
 }
 
-async fn deal_contacts_list(identity: Identity, state: web::Data<AppState>, path: web::Path<i64>) -> Result<HttpResponse, AppError> {
+async fn deal_contacts_list(
+    identity: Identity,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
     identity.require(Permission::RecordsRead)?;
     let id = path.into_inner();
     let body = state
@@ -164,9 +188,14 @@ async fn add_deal_contact(
     let deal_id = path.into_inner();
     let body = body.into_inner();
     if !deal_contacts::valid_role(&body.role) {
-        return Ok(unprocessable("role must be one of decision_maker, influencer, champion, gatekeeper, user"));
+        return Ok(unprocessable(
+            "role must be one of decision_maker, influencer, champion, gatekeeper, user",
+        ));
     }
-    if body.influence_level.is_some_and(|level| !(1..=5).contains(&level)) {
+    if body
+        .influence_level
+        .is_some_and(|level| !(1..=5).contains(&level))
+    {
         return Ok(unprocessable("influence_level must be from 1 to 5"));
     }
     let link = Link {
@@ -180,7 +209,9 @@ async fn add_deal_contact(
     let saved_link = link.clone();
     let outcome = state
         .db
-        .tenant(&identity.scope(), move |conn| save_link(conn, &who, &saved_link))
+        .tenant(&identity.scope(), move |conn| {
+            save_link(conn, &who, &saved_link)
+        })
         .await?;
     match outcome {
         // An invisible contact is as good as a missing one.
@@ -193,12 +224,20 @@ async fn add_deal_contact(
                 "influence_level": link.influence_level,
                 "is_champion": link.is_champion,
             });
-            Ok(if added { HttpResponse::Created().json(body) } else { HttpResponse::Ok().json(body) })
+            Ok(if added {
+                HttpResponse::Created().json(body)
+            } else {
+                HttpResponse::Ok().json(body)
+            })
         }
     }
 }
 
-async fn remove_deal_contact(identity: Identity, state: web::Data<AppState>, path: web::Path<(i64, i64)>) -> Result<HttpResponse, AppError> {
+async fn remove_deal_contact(
+    identity: Identity,
+    state: web::Data<AppState>,
+    path: web::Path<(i64, i64)>,
+) -> Result<HttpResponse, AppError> {
     identity.require(Permission::RecordsWrite)?;
     let (deal_id, contact_id) = path.into_inner();
     let tenant = identity.tenant_id;
@@ -207,7 +246,13 @@ async fn remove_deal_contact(identity: Identity, state: web::Data<AppState>, pat
         .db
         .tenant(&identity.scope(), move |conn| {
             deals::find(conn, DealId(deal_id))?.ok_or(AppError::NotFound)?;
-            Ok(deal_contacts::remove(conn, tenant, Some(actor), deal_id, contact_id)?)
+            Ok(deal_contacts::remove(
+                conn,
+                tenant,
+                Some(actor),
+                deal_id,
+                contact_id,
+            )?)
         })
         .await?;
     if removed {

@@ -18,7 +18,14 @@ async fn home_counts_are_the_tenants_own_and_capped() {
     assert_eq!(page.text("h1"), "Welcome back, Rep Alpha");
     assert_eq!(
         page.texts("nav a"),
-        vec!["Home", "Companies", "Contacts", "Leads", "Tags", "API tokens"],
+        vec![
+            "Home",
+            "Companies",
+            "Contacts",
+            "Leads",
+            "Tags",
+            "API tokens"
+        ],
         "a rep sees only pages they can open"
     );
 

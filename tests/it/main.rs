@@ -8,7 +8,7 @@ mod browser_login;
 mod csrf;
 mod home;
 mod migrations;
+mod records;
 mod rls;
 mod seed;
 mod tenancy;
-mod records;

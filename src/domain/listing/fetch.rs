@@ -164,9 +164,18 @@ fn segment_sql<R>(
     let alias = list.alias;
     let sort = &list.sort;
     let ascending = (sort.dir == Direction::Asc) == forward;
-    let (op, order) = if ascending { (">", "ASC") } else { ("<", "DESC") };
-    let mut sql = Sql::new(&format!("SELECT {}, ({})::text AS sort_value FROM ", spec.select, sort.sql));
-    sql.append(&list.from).push(" WHERE ").append(&list.conditions);
+    let (op, order) = if ascending {
+        (">", "ASC")
+    } else {
+        ("<", "DESC")
+    };
+    let mut sql = Sql::new(&format!(
+        "SELECT {}, ({})::text AS sort_value FROM ",
+        spec.select, sort.sql
+    ));
+    sql.append(&list.from)
+        .push(" WHERE ")
+        .append(&list.conditions);
     match segment.part {
         Part::All => {}
         Part::Values => {
@@ -179,7 +188,8 @@ fn segment_sql<R>(
     if let Some(bound) = &segment.bound {
         match (segment.part, &bound.value) {
             (Part::Empties, _) | (Part::All, None) => {
-                sql.push(&format!(" AND {alias}.id {op} ")).bind(Bind::BigInt(bound.id));
+                sql.push(&format!(" AND {alias}.id {op} "))
+                    .bind(Bind::BigInt(bound.id));
             }
             (_, Some(value)) => {
                 sql.push(&format!(" AND ({}, {alias}.id) {op} (", sort.sql))
@@ -192,7 +202,10 @@ fn segment_sql<R>(
         }
     }
     // Empties are ordered by id; naming the (all-empty) key too lets the same index serve.
-    sql.push(&format!(" ORDER BY {} {order}, {alias}.id {order}", sort.sql));
+    sql.push(&format!(
+        " ORDER BY {} {order}, {alias}.id {order}",
+        sort.sql
+    ));
     sql.push(" LIMIT ").bind(Bind::BigInt(limit as i64));
     sql
 }
@@ -204,7 +217,11 @@ struct Found {
 }
 
 /// How many rows match, up to `cap` ("10,000+" beyond it).
-pub fn capped_count(conn: &mut PgConnection, list: &ResolvedList, cap: i64) -> QueryResult<CappedCount> {
+pub fn capped_count(
+    conn: &mut PgConnection,
+    list: &ResolvedList,
+    cap: i64,
+) -> QueryResult<CappedCount> {
     let mut sql = Sql::new("SELECT count(*) AS found FROM (SELECT 1 FROM ");
     sql.append(&list.from)
         .push(" WHERE ")
@@ -223,7 +240,9 @@ pub fn capped_count(conn: &mut PgConnection, list: &ResolvedList, cap: i64) -> Q
 /// The exact number of matching rows (on demand only: it reads them all).
 pub fn exact_count(conn: &mut PgConnection, list: &ResolvedList) -> QueryResult<i64> {
     let mut sql = Sql::new("SELECT count(*) AS found FROM ");
-    sql.append(&list.from).push(" WHERE ").append(&list.conditions);
+    sql.append(&list.from)
+        .push(" WHERE ")
+        .append(&list.conditions);
     Ok(sql.into_query().get_result::<Found>(conn)?.found)
 }
 
@@ -258,11 +277,26 @@ mod tests {
             id: 5,
         };
         let parts = |segments: Vec<Segment>| segments.iter().map(|s| s.part).collect::<Vec<_>>();
-        assert_eq!(parts(segments(true, None, true)), [Part::Values, Part::Empties]);
-        assert_eq!(parts(segments(true, Some(&key(Some("m"))), true)), [Part::Values, Part::Empties]);
-        assert_eq!(parts(segments(true, Some(&key(None)), true)), [Part::Empties]);
-        assert_eq!(parts(segments(true, Some(&key(None)), false)), [Part::Empties, Part::Values]);
-        assert_eq!(parts(segments(true, Some(&key(Some("m"))), false)), [Part::Values]);
+        assert_eq!(
+            parts(segments(true, None, true)),
+            [Part::Values, Part::Empties]
+        );
+        assert_eq!(
+            parts(segments(true, Some(&key(Some("m"))), true)),
+            [Part::Values, Part::Empties]
+        );
+        assert_eq!(
+            parts(segments(true, Some(&key(None)), true)),
+            [Part::Empties]
+        );
+        assert_eq!(
+            parts(segments(true, Some(&key(None)), false)),
+            [Part::Empties, Part::Values]
+        );
+        assert_eq!(
+            parts(segments(true, Some(&key(Some("m"))), false)),
+            [Part::Values]
+        );
         assert_eq!(parts(segments(false, None, true)), [Part::All]);
         assert_eq!(ValueKind::Timestamp.sql_type(), "timestamptz");
     }

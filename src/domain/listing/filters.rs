@@ -87,10 +87,27 @@ pub fn resolve<R>(spec: &ListSpec<R>, query: &ListQuery, ctx: &ResolveContext<'_
         if query.trash { "NOT " } else { "" }
     ));
     for def in spec.filters {
-        filter_condition(def.key, def.label, def.kind, spec, query, ctx, &mut conditions, &mut active, &mut problems);
+        filter_condition(
+            def.key,
+            def.label,
+            def.kind,
+            spec,
+            query,
+            ctx,
+            &mut conditions,
+            &mut active,
+            &mut problems,
+        );
     }
     for field in ctx.fields {
-        custom_condition(field, alias, query, &mut conditions, &mut active, &mut problems);
+        custom_condition(
+            field,
+            alias,
+            query,
+            &mut conditions,
+            &mut active,
+            &mut problems,
+        );
     }
 
     let sort = resolve_sort(spec, query, ctx.fields, searching, &mut problems);
@@ -115,11 +132,16 @@ fn resolve_sort<R>(
     searching: bool,
     problems: &mut Vec<String>,
 ) -> ResolvedSort {
-    let requested = query.sort.clone().or_else(|| searching.then(|| "relevance".to_owned()));
+    let requested = query
+        .sort
+        .clone()
+        .or_else(|| searching.then(|| "relevance".to_owned()));
     if let Some(requested) = requested {
         match sort_for(spec, &requested, fields, searching) {
             Some(sort) => return sort,
-            None => problems.push(format!("Cannot sort by \"{requested}\"; using the default order.")),
+            None => problems.push(format!(
+                "Cannot sort by \"{requested}\"; using the default order."
+            )),
         }
     }
     sort_for(spec, spec.default_sort, fields, false).unwrap_or_else(|| ResolvedSort {
@@ -163,20 +185,30 @@ pub fn sort_for<R>(
         });
     }
     let field_key = key.strip_prefix("cf.")?;
-    let field = fields.iter().find(|f| f.key == field_key && is_safe_key(&f.key))?;
+    let field = fields
+        .iter()
+        .find(|f| f.key == field_key && is_safe_key(&f.key))?;
     let value = format!("({}.custom_fields->>'{}')", spec.alias, field.key);
     let (sql, kind, nullable) = match field.field_type {
         FieldType::Number => (
-            format!("(CASE WHEN {value} ~ '^-?[0-9]+(\\.[0-9]+)?([eE][-+]?[0-9]+)?$' THEN {value}::double precision END)"),
+            format!(
+                "(CASE WHEN {value} ~ '^-?[0-9]+(\\.[0-9]+)?([eE][-+]?[0-9]+)?$' THEN {value}::double precision END)"
+            ),
             ValueKind::Float,
             true,
         ),
         FieldType::Date => (
-            format!("(CASE WHEN {value} ~ '^[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}$' THEN {value}::date END)"),
+            format!(
+                "(CASE WHEN {value} ~ '^[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}$' THEN {value}::date END)"
+            ),
             ValueKind::Date,
             true,
         ),
-        FieldType::Checkbox => (format!("coalesce({value} = 'true', false)"), ValueKind::Bool, false),
+        FieldType::Checkbox => (
+            format!("coalesce({value} = 'true', false)"),
+            ValueKind::Bool,
+            false,
+        ),
         _ => (value, ValueKind::Text, true),
     };
     Some(ResolvedSort {
@@ -235,8 +267,13 @@ fn filter_condition<R>(
             if ids.is_empty() && !none {
                 return;
             }
-            sql.push(&format!(" AND ({column} = ANY(")).bind(Bind::BigInts(ids));
-            let close = if none { format!(") OR {column} IS NULL)") } else { "))".to_owned() };
+            sql.push(&format!(" AND ({column} = ANY("))
+                .bind(Bind::BigInts(ids));
+            let close = if none {
+                format!(") OR {column} IS NULL)")
+            } else {
+                "))".to_owned()
+            };
             sql.push(&close);
             active.push(chip(values.to_vec()));
         }
@@ -267,7 +304,9 @@ fn filter_condition<R>(
             if chosen.is_empty() {
                 return;
             }
-            sql.push(&format!(" AND {column} = ANY(")).bind(Bind::Texts(chosen.clone())).push(")");
+            sql.push(&format!(" AND {column} = ANY("))
+                .bind(Bind::Texts(chosen.clone()))
+                .push(")");
             let labels = chosen
                 .iter()
                 .map(|v| {
@@ -284,7 +323,9 @@ fn filter_condition<R>(
                 return;
             }
             let lowered: Vec<String> = values.iter().map(|v| v.to_lowercase()).collect();
-            sql.push(&format!(" AND lower({column}) = ANY(")).bind(Bind::Texts(lowered)).push(")");
+            sql.push(&format!(" AND lower({column}) = ANY("))
+                .bind(Bind::Texts(lowered))
+                .push(")");
             active.push(chip(values.to_vec()));
         }
         FilterKind::Flag { column } => match query.value(key) {
@@ -300,10 +341,13 @@ fn filter_condition<R>(
             None => {}
         },
         FilterKind::Reference { column } => {
-            let Some(value) = query.value(key) else { return };
+            let Some(value) = query.value(key) else {
+                return;
+            };
             match value.parse::<i64>() {
                 Ok(id) => {
-                    sql.push(&format!(" AND {column} = ")).bind(Bind::BigInt(id));
+                    sql.push(&format!(" AND {column} = "))
+                        .bind(Bind::BigInt(id));
                     active.push(chip(vec![value.to_owned()]));
                 }
                 Err(_) => problems.push(format!("Ignored {} \"{value}\".", label.to_lowercase())),
@@ -315,10 +359,16 @@ fn filter_condition<R>(
             let mut shown = Vec::new();
             let mut params = Vec::new();
             for (param, is_end) in [(&from_key, false), (&to_key, true)] {
-                let Some(text) = query.value(param) else { continue };
+                let Some(text) = query.value(param) else {
+                    continue;
+                };
                 match NaiveDate::parse_from_str(text, "%Y-%m-%d") {
                     Ok(date) => {
-                        let day = if is_end { date.succ_opt().unwrap_or(date) } else { date };
+                        let day = if is_end {
+                            date.succ_opt().unwrap_or(date)
+                        } else {
+                            date
+                        };
                         let Some(start) = day
                             .and_hms_opt(0, 0, 0)
                             .and_then(|at| ctx.tz.from_local_datetime(&at).earliest())
@@ -331,7 +381,10 @@ fn filter_condition<R>(
                         shown.push(format!("{} {}", if is_end { "to" } else { "from" }, text));
                         params.push(param.clone());
                     }
-                    Err(_) => problems.push(format!("Ignored {} date \"{text}\" (use YYYY-MM-DD).", label.to_lowercase())),
+                    Err(_) => problems.push(format!(
+                        "Ignored {} date \"{text}\" (use YYYY-MM-DD).",
+                        label.to_lowercase()
+                    )),
                 }
             }
             if !shown.is_empty() {
@@ -367,9 +420,12 @@ fn custom_condition(
     };
     match field.field_type {
         FieldType::Text | FieldType::Url => {
-            let Some(text) = query.value(&param) else { return };
+            let Some(text) = query.value(&param) else {
+                return;
+            };
             let pattern = format!("%{}%", escape_like(&text.to_lowercase()));
-            sql.push(&format!(" AND lower({value}) LIKE ")).bind(Bind::Text(pattern));
+            sql.push(&format!(" AND lower({value}) LIKE "))
+                .bind(Bind::Text(pattern));
             active.push(chip(vec![param], vec![format!("contains \"{text}\"")]));
         }
         FieldType::Select => {
@@ -377,7 +433,9 @@ fn custom_condition(
             if values.is_empty() {
                 return;
             }
-            sql.push(&format!(" AND {value} = ANY(")).bind(Bind::Texts(values.clone())).push(")");
+            sql.push(&format!(" AND {value} = ANY("))
+                .bind(Bind::Texts(values.clone()))
+                .push(")");
             active.push(chip(vec![param], values));
         }
         FieldType::MultiSelect => {
@@ -386,8 +444,11 @@ fn custom_condition(
                 return;
             }
             // Any of the chosen options.
-            sql.push(&format!(" AND ({alias}.custom_fields->'{}') ?| ", field.key))
-                .bind(Bind::Texts(values.clone()));
+            sql.push(&format!(
+                " AND ({alias}.custom_fields->'{}') ?| ",
+                field.key
+            ))
+            .bind(Bind::Texts(values.clone()));
             active.push(chip(vec![param], values));
         }
         FieldType::Checkbox => match query.value(&param) {
@@ -402,19 +463,27 @@ fn custom_condition(
             _ => {}
         },
         FieldType::Number => {
-            let number = format!("(CASE WHEN {value} ~ '^-?[0-9]+(\\.[0-9]+)?([eE][-+]?[0-9]+)?$' THEN {value}::double precision END)");
+            let number = format!(
+                "(CASE WHEN {value} ~ '^-?[0-9]+(\\.[0-9]+)?([eE][-+]?[0-9]+)?$' THEN {value}::double precision END)"
+            );
             let mut shown = Vec::new();
             let mut params = Vec::new();
             for (suffix, op, word) in [("min", ">=", "at least"), ("max", "<=", "at most")] {
                 let key = format!("{param}.{suffix}");
-                let Some(text) = query.value(&key) else { continue };
+                let Some(text) = query.value(&key) else {
+                    continue;
+                };
                 match text.replace(',', "").parse::<f64>() {
                     Ok(n) if n.is_finite() => {
-                        sql.push(&format!(" AND {number} {op} ")).bind(Bind::Float(n));
+                        sql.push(&format!(" AND {number} {op} "))
+                            .bind(Bind::Float(n));
                         shown.push(format!("{word} {text}"));
                         params.push(key);
                     }
-                    _ => problems.push(format!("Ignored {} \"{text}\" (not a number).", field.label)),
+                    _ => problems.push(format!(
+                        "Ignored {} \"{text}\" (not a number).",
+                        field.label
+                    )),
                 }
             }
             if !shown.is_empty() {
@@ -422,19 +491,27 @@ fn custom_condition(
             }
         }
         FieldType::Date => {
-            let date = format!("(CASE WHEN {value} ~ '^[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}$' THEN {value}::date END)");
+            let date = format!(
+                "(CASE WHEN {value} ~ '^[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}$' THEN {value}::date END)"
+            );
             let mut shown = Vec::new();
             let mut params = Vec::new();
             for (suffix, op, word) in [("from", ">=", "from"), ("to", "<=", "to")] {
                 let key = format!("{param}.{suffix}");
-                let Some(text) = query.value(&key) else { continue };
+                let Some(text) = query.value(&key) else {
+                    continue;
+                };
                 match NaiveDate::parse_from_str(text, "%Y-%m-%d") {
                     Ok(day) => {
-                        sql.push(&format!(" AND {date} {op} ")).bind(Bind::Date(day));
+                        sql.push(&format!(" AND {date} {op} "))
+                            .bind(Bind::Date(day));
                         shown.push(format!("{word} {text}"));
                         params.push(key);
                     }
-                    Err(_) => problems.push(format!("Ignored {} \"{text}\" (use YYYY-MM-DD).", field.label)),
+                    Err(_) => problems.push(format!(
+                        "Ignored {} \"{text}\" (use YYYY-MM-DD).",
+                        field.label
+                    )),
                 }
             }
             if !shown.is_empty() {
@@ -445,7 +522,9 @@ fn custom_condition(
 }
 
 pub fn escape_like(text: &str) -> String {
-    text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+    text.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
 }
 
 /// The columns to show: the URL's choice (unknown keys dropped), else the defaults.

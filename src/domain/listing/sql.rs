@@ -117,7 +117,10 @@ mod tests {
         let mut base = Sql::new("a = ");
         base.bind(Bind::BigInt(1));
         let mut other = Sql::new(" AND b = ");
-        other.bind(Bind::Text("x".into())).push(" AND c = ").bind(Bind::Int(2));
+        other
+            .bind(Bind::Text("x".into()))
+            .push(" AND c = ")
+            .bind(Bind::Int(2));
         base.append(&other);
         assert_eq!(base.text(), "a = $1 AND b = $2 AND c = $3");
         assert_eq!(base.binds.len(), 3);

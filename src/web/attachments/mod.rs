@@ -8,7 +8,9 @@ use std::io::Write;
 use actix_files::NamedFile;
 use actix_multipart::Multipart;
 use actix_web::http::StatusCode;
-use actix_web::http::header::{ContentDisposition, DispositionParam, DispositionType, ExtendedValue, Charset};
+use actix_web::http::header::{
+    Charset, ContentDisposition, DispositionParam, DispositionType, ExtendedValue,
+};
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use futures_util::StreamExt;
@@ -102,7 +104,8 @@ async fn section(
 
 fn random_key() -> Result<String, AppError> {
     let mut bytes = [0u8; 16];
-    getrandom::fill(&mut bytes).map_err(|err| AppError::Internal(anyhow::anyhow!("no randomness: {err}")))?;
+    getrandom::fill(&mut bytes)
+        .map_err(|err| AppError::Internal(anyhow::anyhow!("no randomness: {err}")))?;
     Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
 }
 
@@ -124,7 +127,8 @@ async fn receive(
     limit: u64,
 ) -> Result<Result<Received, String>, AppError> {
     while let Some(field) = payload.next().await {
-        let mut field = field.map_err(|err| AppError::bad_request(format!("The upload could not be read: {err}")))?;
+        let mut field = field
+            .map_err(|err| AppError::bad_request(format!("The upload could not be read: {err}")))?;
         if field.name() != Some("file") {
             continue;
         }
@@ -136,7 +140,9 @@ async fn receive(
             return Ok(Err("Choose a file to upload.".to_owned()));
         }
         let file_name = attachments::clean_file_name(&raw_name);
-        let declared = field.content_type().map(|mime| mime.essence_str().to_owned());
+        let declared = field
+            .content_type()
+            .map(|mime| mime.essence_str().to_owned());
         let content_type = mime_guess::from_path(&file_name)
             .first()
             .map(|mime| mime.essence_str().to_owned())
@@ -144,7 +150,8 @@ async fn receive(
             .unwrap_or_else(|| "application/octet-stream".to_owned());
         std::fs::create_dir_all(&dir).map_err(|err| AppError::Internal(err.into()))?;
         let temp = dir.join(format!("upload-{}", random_key()?));
-        let mut file = std::fs::File::create(&temp).map_err(|err| AppError::Internal(err.into()))?;
+        let mut file =
+            std::fs::File::create(&temp).map_err(|err| AppError::Internal(err.into()))?;
         let mut hasher = Sha256::new();
         let mut size: u64 = 0;
         while let Some(chunk) = field.next().await {
@@ -152,7 +159,9 @@ async fn receive(
                 Ok(chunk) => chunk,
                 Err(err) => {
                     let _ = std::fs::remove_file(&temp);
-                    return Err(AppError::bad_request(format!("The upload was interrupted: {err}")));
+                    return Err(AppError::bad_request(format!(
+                        "The upload was interrupted: {err}"
+                    )));
                 }
             };
             size += chunk.len() as u64;
@@ -183,7 +192,11 @@ async fn receive(
             let _ = std::fs::remove_file(&temp);
             return Ok(Err("That file is empty.".to_owned()));
         }
-        let sha256 = hasher.finalize().iter().map(|b| format!("{b:02x}")).collect();
+        let sha256 = hasher
+            .finalize()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
         return Ok(Ok(Received {
             file_name,
             content_type,
@@ -207,11 +220,16 @@ async fn upload(
     let record_id = query.id;
     // The record must be visible before anything is written.
     load_section(&state, &identity, kind.entity(), record_id, None).await?;
-    let dir = state.settings.attachments_path().join(identity.tenant_id.0.to_string());
+    let dir = state
+        .settings
+        .attachments_path()
+        .join(identity.tenant_id.0.to_string());
     let received = receive(payload, dir.clone(), state.settings.attachment_max_bytes()).await?;
     let received = match received {
         Ok(received) => received,
-        Err(message) => return respond(&req, &state, &identity, kind, record_id, Some(message)).await,
+        Err(message) => {
+            return respond(&req, &state, &identity, kind, record_id, Some(message)).await;
+        }
     };
     let key = random_key()?;
     let final_path = dir.join(&key);
@@ -253,13 +271,24 @@ async fn respond(
     error: Option<String>,
 ) -> Result<HttpResponse, AppError> {
     if is_htmx(req) {
-        let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+        let status = if error.is_some() {
+            StatusCode::UNPROCESSABLE_ENTITY
+        } else {
+            StatusCode::OK
+        };
         let view = load_section(state, identity, kind.entity(), id, error).await?;
         return html_with_status(status, &view);
     }
     let back = format!("{}/{id}#attachments", kind.path());
     Ok(match error {
-        Some(text) => flash::redirect(req, &back, Flash { level: Level::Error, text }),
+        Some(text) => flash::redirect(
+            req,
+            &back,
+            Flash {
+                level: Level::Error,
+                text,
+            },
+        ),
         None => flash::redirect(req, &back, Flash::success("File uploaded.")),
     })
 }
@@ -274,16 +303,24 @@ async fn download(
     let id = path.into_inner();
     let attachment = state
         .db
-        .tenant(&identity.scope(), move |conn| Ok(attachments::find(conn, id)?))
+        .tenant(&identity.scope(), move |conn| {
+            Ok(attachments::find(conn, id)?)
+        })
         .await?
         .ok_or(AppError::NotFound)?;
-    let file_path = attachments::file_path(&state.settings.attachments_path(), identity.tenant_id, &attachment.storage_key)
-        .ok_or(AppError::NotFound)?;
+    let file_path = attachments::file_path(
+        &state.settings.attachments_path(),
+        identity.tenant_id,
+        &attachment.storage_key,
+    )
+    .ok_or(AppError::NotFound)?;
     let opened = file_path.clone();
-    let file = web::block(move || NamedFile::open(&opened)).await?.map_err(|err| {
-        tracing::error!(error = %err, path = %file_path.display(), "attachment file missing");
-        AppError::NotFound
-    })?;
+    let file = web::block(move || NamedFile::open(&opened))
+        .await?
+        .map_err(|err| {
+            tracing::error!(error = %err, path = %file_path.display(), "attachment file missing");
+            AppError::NotFound
+        })?;
     let mime: mime_guess::mime::Mime = attachment
         .content_type
         .parse()
@@ -291,7 +328,13 @@ async fn download(
     let ascii: String = attachment
         .file_name
         .chars()
-        .map(|c| if c.is_ascii() && !c.is_ascii_control() { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii() && !c.is_ascii_control() {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
     let disposition = ContentDisposition {
         disposition: DispositionType::Attachment,
@@ -340,8 +383,11 @@ async fn delete(
             attachments::delete(conn, tenant, Some(actor), id)?.ok_or(AppError::NotFound)
         })
         .await?;
-    if let Some(file) = attachments::file_path(&state.settings.attachments_path(), tenant, &deleted.storage_key)
-        && let Err(err) = std::fs::remove_file(&file)
+    if let Some(file) = attachments::file_path(
+        &state.settings.attachments_path(),
+        tenant,
+        &deleted.storage_key,
+    ) && let Err(err) = std::fs::remove_file(&file)
     {
         tracing::warn!(error = %err, "could not remove a deleted attachment's file");
     }

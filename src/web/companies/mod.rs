@@ -6,9 +6,9 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use diesel::PgConnection;
 use diesel::QueryResult;
 
+use crate::domain::companies::{self, Company};
 use crate::domain::company_edit::{self, CompanyChanges};
 use crate::domain::company_list::{self, ACCOUNT_TIERS, SIZE_BANDS};
-use crate::domain::companies::{self, Company};
 use crate::domain::custom_fields::FieldDefinition;
 use crate::domain::ids::{CompanyId, TenantId, UserId};
 use crate::domain::records::RecordKind;
@@ -35,8 +35,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/companies/{id}/delete", web::post().to(delete))
         .route("/companies/{id}/restore", web::post().to(restore))
         .route("/companies/{id}/fields/{name}", web::get().to(field_show))
-        .route("/companies/{id}/fields/{name}", web::post().to(field_update))
-        .route("/companies/{id}/fields/{name}/edit", web::get().to(field_edit));
+        .route(
+            "/companies/{id}/fields/{name}",
+            web::post().to(field_update),
+        )
+        .route(
+            "/companies/{id}/fields/{name}/edit",
+            web::get().to(field_edit),
+        );
 }
 
 pub static LIST: ListConfig = ListConfig {
@@ -64,8 +70,18 @@ static FIELDS: &[FieldDef] = &[
     FieldDef::new("annual_revenue", "Annual revenue", Input::Money, DETAILS),
     FieldDef::new("phone", "Phone", Input::Phone, DETAILS),
     FieldDef::new("owner_id", "Owner", Input::Owner, DETAILS),
-    FieldDef::new("account_tier", "Account tier", Input::Select(ACCOUNT_TIERS), DETAILS),
-    FieldDef::new("is_target_account", "Target account", Input::Checkbox, DETAILS),
+    FieldDef::new(
+        "account_tier",
+        "Account tier",
+        Input::Select(ACCOUNT_TIERS),
+        DETAILS,
+    ),
+    FieldDef::new(
+        "is_target_account",
+        "Target account",
+        Input::Checkbox,
+        DETAILS,
+    ),
     FieldDef::new("logo_url", "Logo URL", Input::Url, DETAILS),
     FieldDef::new("description", "Description", Input::LongText, DETAILS),
     FieldDef::new("address_line1", "Address", Input::Text, ADDRESS),
@@ -113,11 +129,19 @@ impl RecordType for Companies {
         put(&mut v, "industry", c.industry.as_ref());
         put(&mut v, "size_band", c.size_band.as_ref());
         put(&mut v, "employee_count", c.employee_count);
-        put(&mut v, "annual_revenue", c.annual_revenue_minor.map(fields::money_input));
+        put(
+            &mut v,
+            "annual_revenue",
+            c.annual_revenue_minor.map(fields::money_input),
+        );
         put(&mut v, "phone", c.phone.as_ref());
         put(&mut v, "owner_id", c.owner_id);
         put(&mut v, "account_tier", c.account_tier.as_ref());
-        put(&mut v, "is_target_account", c.is_target_account.then_some("true"));
+        put(
+            &mut v,
+            "is_target_account",
+            c.is_target_account.then_some("true"),
+        );
         put(&mut v, "logo_url", c.logo_url.as_ref());
         put(&mut v, "description", c.description.as_ref());
         put(&mut v, "address_line1", c.address_line1.as_ref());
@@ -136,7 +160,11 @@ impl RecordType for Companies {
         v
     }
 
-    fn parse(values: &Values, custom: &[FieldDefinition], stored: &serde_json::Value) -> Result<CompanyChanges, Errors> {
+    fn parse(
+        values: &Values,
+        custom: &[FieldDefinition],
+        stored: &serde_json::Value,
+    ) -> Result<CompanyChanges, Errors> {
         let mut p = Parser::new(values);
         let name = p.required("name", "Name", 200);
         let domain = match p.text("domain", 253) {
@@ -174,32 +202,59 @@ impl RecordType for Companies {
         };
         let mut errors = p.errors;
         changes.custom_fields = fields::parse_custom(custom, values, stored, &mut errors);
-        if errors.is_empty() { Ok(changes) } else { Err(errors) }
+        if errors.is_empty() {
+            Ok(changes)
+        } else {
+            Err(errors)
+        }
     }
 
     fn owner(changes: &CompanyChanges) -> Option<i64> {
         changes.owner_id.map(|id| id.0)
     }
 
-    fn create(conn: &mut PgConnection, tenant: TenantId, actor: UserId, changes: CompanyChanges) -> QueryResult<i64> {
+    fn create(
+        conn: &mut PgConnection,
+        tenant: TenantId,
+        actor: UserId,
+        changes: CompanyChanges,
+    ) -> QueryResult<i64> {
         let new = changes.into_new(tenant, Some(actor));
         Ok(companies::create(conn, &new, Some(actor))?.id.0)
     }
 
-    fn update(conn: &mut PgConnection, tenant: TenantId, actor: UserId, id: i64, changes: &CompanyChanges) -> QueryResult<bool> {
+    fn update(
+        conn: &mut PgConnection,
+        tenant: TenantId,
+        actor: UserId,
+        id: i64,
+        changes: &CompanyChanges,
+    ) -> QueryResult<bool> {
         Ok(company_edit::update(conn, tenant, Some(actor), CompanyId(id), changes)?.is_some())
     }
 }
 
-async fn index(req: HttpRequest, page: Page, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+async fn index(
+    req: HttpRequest,
+    page: Page,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, AppError> {
     lists::list_page(&req, &page, &state, &company_list::SPEC, &LIST).await
 }
 
-async fn count(req: HttpRequest, identity: Identity, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+async fn count(
+    req: HttpRequest,
+    identity: Identity,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, AppError> {
     lists::exact_count(&req, &identity, &state, &company_list::SPEC).await
 }
 
-async fn export(req: HttpRequest, identity: Identity, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+async fn export(
+    req: HttpRequest,
+    identity: Identity,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, AppError> {
     lists::export::export(&req, &identity, &state, &company_list::SPEC).await
 }
 
@@ -210,10 +265,22 @@ async fn bulk(
     form: web::Form<Vec<(String, String)>>,
 ) -> Result<HttpResponse, AppError> {
     let choice = LIST.bulk_choice.as_ref();
-    lists::bulk::bulk(&req, &identity, &state, RecordKind::Company, choice, FormData::new(form.into_inner())).await
+    lists::bulk::bulk(
+        &req,
+        &identity,
+        &state,
+        RecordKind::Company,
+        choice,
+        FormData::new(form.into_inner()),
+    )
+    .await
 }
 
-async fn new_form(req: HttpRequest, page: Page, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+async fn new_form(
+    req: HttpRequest,
+    page: Page,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, AppError> {
     records::new_form::<Companies>(&req, page, &state).await
 }
 
@@ -226,7 +293,11 @@ async fn create(
     records::create::<Companies>(req, page, &state, FormData::new(form.into_inner())).await
 }
 
-async fn edit_form(page: Page, state: web::Data<AppState>, path: web::Path<i64>) -> Result<HttpResponse, AppError> {
+async fn edit_form(
+    page: Page,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
     records::edit_form::<Companies>(page, &state, path.into_inner()).await
 }
 
@@ -237,23 +308,48 @@ async fn update(
     path: web::Path<i64>,
     form: web::Form<Vec<(String, String)>>,
 ) -> Result<HttpResponse, AppError> {
-    records::update::<Companies>(req, page, &state, path.into_inner(), FormData::new(form.into_inner())).await
+    records::update::<Companies>(
+        req,
+        page,
+        &state,
+        path.into_inner(),
+        FormData::new(form.into_inner()),
+    )
+    .await
 }
 
-async fn delete(req: HttpRequest, identity: Identity, state: web::Data<AppState>, path: web::Path<i64>) -> Result<HttpResponse, AppError> {
+async fn delete(
+    req: HttpRequest,
+    identity: Identity,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
     records::delete::<Companies>(req, identity, &state, path.into_inner()).await
 }
 
-async fn restore(req: HttpRequest, identity: Identity, state: web::Data<AppState>, path: web::Path<i64>) -> Result<HttpResponse, AppError> {
+async fn restore(
+    req: HttpRequest,
+    identity: Identity,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
     records::restore::<Companies>(req, identity, &state, path.into_inner()).await
 }
 
-async fn field_show(identity: Identity, state: web::Data<AppState>, path: web::Path<(i64, String)>) -> Result<HttpResponse, AppError> {
+async fn field_show(
+    identity: Identity,
+    state: web::Data<AppState>,
+    path: web::Path<(i64, String)>,
+) -> Result<HttpResponse, AppError> {
     let (id, name) = path.into_inner();
     inline::show::<Companies>(identity, &state, id, name).await
 }
 
-async fn field_edit(identity: Identity, state: web::Data<AppState>, path: web::Path<(i64, String)>) -> Result<HttpResponse, AppError> {
+async fn field_edit(
+    identity: Identity,
+    state: web::Data<AppState>,
+    path: web::Path<(i64, String)>,
+) -> Result<HttpResponse, AppError> {
     let (id, name) = path.into_inner();
     inline::edit::<Companies>(identity, &state, id, name).await
 }

@@ -7,8 +7,8 @@ use askama::Template;
 
 use super::Companies;
 use crate::domain::attachments;
-use crate::domain::company_edit;
 use crate::domain::companies::Company;
+use crate::domain::company_edit;
 use crate::domain::counts::CappedCount;
 use crate::domain::custom_fields;
 use crate::domain::ids::CompanyId;
@@ -62,14 +62,17 @@ impl CompanyPage {
     }
 
     fn tier_label(&self) -> Option<String> {
-        self.company
-            .account_tier
-            .as_deref()
-            .map(|tier| crate::domain::company_list::label_of(crate::domain::company_list::ACCOUNT_TIERS, tier))
+        self.company.account_tier.as_deref().map(|tier| {
+            crate::domain::company_list::label_of(crate::domain::company_list::ACCOUNT_TIERS, tier)
+        })
     }
 }
 
-pub async fn show(page: Page, state: web::Data<AppState>, path: web::Path<i64>) -> Result<HttpResponse, AppError> {
+pub async fn show(
+    page: Page,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
     let identity = &page.identity;
     identity.require(Permission::RecordsRead)?;
     let id = path.into_inner();
@@ -83,9 +86,13 @@ pub async fn show(page: Page, state: web::Data<AppState>, path: web::Path<i64>) 
             let mut values = Companies::values(&company);
             fields::custom_values(&custom, &company.custom_fields, &mut values);
             let lookups = lookups(conn, &values)?;
-            let owner_name = company
-                .owner_id
-                .and_then(|owner| lookups.owners.iter().find(|o| o.id == owner.0).map(|o| o.name.clone()));
+            let owner_name = company.owner_id.and_then(|owner| {
+                lookups
+                    .owners
+                    .iter()
+                    .find(|o| o.id == owner.0)
+                    .map(|o| o.name.clone())
+            });
             let groups = form_views::<Companies>(&values, &custom, &Default::default(), &lookups);
             let tags = RecordTags::load(conn, RecordKind::Company, id, can_write && live)?;
             Ok((
@@ -103,7 +110,19 @@ pub async fn show(page: Page, state: web::Data<AppState>, path: web::Path<i64>) 
             ))
         })
         .await?;
-    let (company, owner_name, groups, contacts, contact_count, deals, deal_count, activity_count, open_tasks, tags, files) = loaded;
+    let (
+        company,
+        owner_name,
+        groups,
+        contacts,
+        contact_count,
+        deals,
+        deal_count,
+        activity_count,
+        open_tasks,
+        tags,
+        files,
+    ) = loaded;
     let live = company.deleted_at.is_none();
     let view = CompanyPage {
         chrome: page.chrome(company.name.clone(), Section::Companies),

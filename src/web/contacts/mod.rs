@@ -39,7 +39,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/contacts/{id}/deals", web::post().to(show::add_to_deal))
         .route("/contacts/{id}/fields/{name}", web::get().to(field_show))
         .route("/contacts/{id}/fields/{name}", web::post().to(field_update))
-        .route("/contacts/{id}/fields/{name}/edit", web::get().to(field_edit));
+        .route(
+            "/contacts/{id}/fields/{name}/edit",
+            web::get().to(field_edit),
+        );
 }
 
 pub static LIST: ListConfig = ListConfig {
@@ -119,7 +122,11 @@ impl RecordType for Contacts {
         put(&mut v, "first_name", Some(&c.first_name));
         put(&mut v, "last_name", Some(&c.last_name));
         put(&mut v, "email", c.email.as_ref());
-        put(&mut v, "additional_emails", (!c.additional_emails.is_empty()).then(|| c.additional_emails.join(", ")));
+        put(
+            &mut v,
+            "additional_emails",
+            (!c.additional_emails.is_empty()).then(|| c.additional_emails.join(", ")),
+        );
         put(&mut v, "phone", c.phone.as_ref());
         put(&mut v, "mobile", c.mobile.as_ref());
         put(&mut v, "title", c.title.as_ref());
@@ -151,33 +158,57 @@ impl RecordType for Contacts {
     }
 
     fn prefill(values: &mut Values, query: &FormData) {
-        if let Some(company) = query.optional("company_id").filter(|id| id.parse::<i64>().is_ok()) {
+        if let Some(company) = query
+            .optional("company_id")
+            .filter(|id| id.parse::<i64>().is_ok())
+        {
             put(values, "company_id", Some(company));
         }
     }
 
-    fn parse(values: &Values, custom: &[FieldDefinition], stored: &serde_json::Value) -> Result<ContactChanges, Errors> {
+    fn parse(
+        values: &Values,
+        custom: &[FieldDefinition],
+        stored: &serde_json::Value,
+    ) -> Result<ContactChanges, Errors> {
         let mut p = Parser::new(values);
         let first_name = p.text("first_name", 100).unwrap_or_default();
         let last_name = p.text("last_name", 100).unwrap_or_default();
         let email = p.email("email");
         let mut additional = Vec::new();
-        for part in fields::one(values, "additional_emails").split([',', ';', ' ']).map(str::trim).filter(|p| !p.is_empty()) {
+        for part in fields::one(values, "additional_emails")
+            .split([',', ';', ' '])
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+        {
             if fields::valid_email(part) {
                 additional.push(part.to_owned());
             } else {
-                p.errors.insert("additional_emails".to_owned(), format!("\"{part}\" is not an email address."));
+                p.errors.insert(
+                    "additional_emails".to_owned(),
+                    format!("\"{part}\" is not an email address."),
+                );
             }
         }
-        if first_name.is_empty() && last_name.is_empty() && email.is_none() && !p.errors.contains_key("email") {
-            p.errors.insert("first_name".to_owned(), "Enter a name or an email address.".to_owned());
+        if first_name.is_empty()
+            && last_name.is_empty()
+            && email.is_none()
+            && !p.errors.contains_key("email")
+        {
+            p.errors.insert(
+                "first_name".to_owned(),
+                "Enter a name or an email address.".to_owned(),
+            );
         }
         let (phone, phone_e164) = p.phone("phone");
         let (mobile, mobile_e164) = p.phone("mobile");
-        let twitter = p.text("twitter_handle", 50).map(|t| t.trim_start_matches('@').to_owned());
+        let twitter = p
+            .text("twitter_handle", 50)
+            .map(|t| t.trim_start_matches('@').to_owned());
         let status = p.choice("status", STATUSES);
         if status.is_none() && !p.errors.contains_key("status") {
-            p.errors.insert("status".to_owned(), "Choose a status.".to_owned());
+            p.errors
+                .insert("status".to_owned(), "Choose a status.".to_owned());
         }
         let mut changes = ContactChanges {
             first_name,
@@ -210,7 +241,11 @@ impl RecordType for Contacts {
         };
         let mut errors = p.errors;
         changes.custom_fields = fields::parse_custom(custom, values, stored, &mut errors);
-        if errors.is_empty() { Ok(changes) } else { Err(errors) }
+        if errors.is_empty() {
+            Ok(changes)
+        } else {
+            Err(errors)
+        }
     }
 
     fn owner(changes: &ContactChanges) -> Option<i64> {
@@ -221,25 +256,48 @@ impl RecordType for Contacts {
         changes.company_id.map(|id| id.0)
     }
 
-    fn create(conn: &mut PgConnection, tenant: TenantId, actor: UserId, changes: ContactChanges) -> QueryResult<i64> {
+    fn create(
+        conn: &mut PgConnection,
+        tenant: TenantId,
+        actor: UserId,
+        changes: ContactChanges,
+    ) -> QueryResult<i64> {
         let new = changes.into_new(tenant, Some(actor));
         Ok(contacts::create(conn, &new, Some(actor))?.id.0)
     }
 
-    fn update(conn: &mut PgConnection, tenant: TenantId, actor: UserId, id: i64, changes: &ContactChanges) -> QueryResult<bool> {
+    fn update(
+        conn: &mut PgConnection,
+        tenant: TenantId,
+        actor: UserId,
+        id: i64,
+        changes: &ContactChanges,
+    ) -> QueryResult<bool> {
         Ok(contact_edit::update(conn, tenant, Some(actor), ContactId(id), changes)?.is_some())
     }
 }
 
-async fn index(req: HttpRequest, page: Page, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+async fn index(
+    req: HttpRequest,
+    page: Page,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, AppError> {
     lists::list_page(&req, &page, &state, &contact_list::SPEC, &LIST).await
 }
 
-async fn count(req: HttpRequest, identity: Identity, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+async fn count(
+    req: HttpRequest,
+    identity: Identity,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, AppError> {
     lists::exact_count(&req, &identity, &state, &contact_list::SPEC).await
 }
 
-async fn export(req: HttpRequest, identity: Identity, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+async fn export(
+    req: HttpRequest,
+    identity: Identity,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, AppError> {
     lists::export::export(&req, &identity, &state, &contact_list::SPEC).await
 }
 
@@ -250,10 +308,22 @@ async fn bulk(
     form: web::Form<Vec<(String, String)>>,
 ) -> Result<HttpResponse, AppError> {
     let choice = LIST.bulk_choice.as_ref();
-    lists::bulk::bulk(&req, &identity, &state, RecordKind::Contact, choice, FormData::new(form.into_inner())).await
+    lists::bulk::bulk(
+        &req,
+        &identity,
+        &state,
+        RecordKind::Contact,
+        choice,
+        FormData::new(form.into_inner()),
+    )
+    .await
 }
 
-async fn new_form(req: HttpRequest, page: Page, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+async fn new_form(
+    req: HttpRequest,
+    page: Page,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, AppError> {
     records::new_form::<Contacts>(&req, page, &state).await
 }
 
@@ -266,7 +336,11 @@ async fn create(
     records::create::<Contacts>(req, page, &state, FormData::new(form.into_inner())).await
 }
 
-async fn edit_form(page: Page, state: web::Data<AppState>, path: web::Path<i64>) -> Result<HttpResponse, AppError> {
+async fn edit_form(
+    page: Page,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
     records::edit_form::<Contacts>(page, &state, path.into_inner()).await
 }
 
@@ -277,23 +351,48 @@ async fn update(
     path: web::Path<i64>,
     form: web::Form<Vec<(String, String)>>,
 ) -> Result<HttpResponse, AppError> {
-    records::update::<Contacts>(req, page, &state, path.into_inner(), FormData::new(form.into_inner())).await
+    records::update::<Contacts>(
+        req,
+        page,
+        &state,
+        path.into_inner(),
+        FormData::new(form.into_inner()),
+    )
+    .await
 }
 
-async fn delete(req: HttpRequest, identity: Identity, state: web::Data<AppState>, path: web::Path<i64>) -> Result<HttpResponse, AppError> {
+async fn delete(
+    req: HttpRequest,
+    identity: Identity,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
     records::delete::<Contacts>(req, identity, &state, path.into_inner()).await
 }
 
-async fn restore(req: HttpRequest, identity: Identity, state: web::Data<AppState>, path: web::Path<i64>) -> Result<HttpResponse, AppError> {
+async fn restore(
+    req: HttpRequest,
+    identity: Identity,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
     records::restore::<Contacts>(req, identity, &state, path.into_inner()).await
 }
 
-async fn field_show(identity: Identity, state: web::Data<AppState>, path: web::Path<(i64, String)>) -> Result<HttpResponse, AppError> {
+async fn field_show(
+    identity: Identity,
+    state: web::Data<AppState>,
+    path: web::Path<(i64, String)>,
+) -> Result<HttpResponse, AppError> {
     let (id, name) = path.into_inner();
     inline::show::<Contacts>(identity, &state, id, name).await
 }
 
-async fn field_edit(identity: Identity, state: web::Data<AppState>, path: web::Path<(i64, String)>) -> Result<HttpResponse, AppError> {
+async fn field_edit(
+    identity: Identity,
+    state: web::Data<AppState>,
+    path: web::Path<(i64, String)>,
+) -> Result<HttpResponse, AppError> {
     let (id, name) = path.into_inner();
     inline::edit::<Contacts>(identity, &state, id, name).await
 }

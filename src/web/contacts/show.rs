@@ -48,7 +48,8 @@ impl askama::filters::HtmlSafe for DealsSection {}
 
 impl DealsSection {
     fn role_label(&self, role: &Option<String>) -> &'static str {
-        role.as_deref().map_or("Primary contact", deal_contacts::role_label)
+        role.as_deref()
+            .map_or("Primary contact", deal_contacts::role_label)
     }
 }
 
@@ -73,7 +74,11 @@ struct ContactPage {
     base: String,
 }
 
-pub async fn show(page: Page, state: web::Data<AppState>, path: web::Path<i64>) -> Result<HttpResponse, AppError> {
+pub async fn show(
+    page: Page,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
     let identity = &page.identity;
     identity.require(Permission::RecordsRead)?;
     let id = path.into_inner();
@@ -87,9 +92,13 @@ pub async fn show(page: Page, state: web::Data<AppState>, path: web::Path<i64>) 
             let mut values = Contacts::values(&contact);
             fields::custom_values(&custom, &contact.custom_fields, &mut values);
             let lookups = lookups(conn, &values)?;
-            let owner_name = contact
-                .owner_id
-                .and_then(|owner| lookups.owners.iter().find(|o| o.id == owner.0).map(|o| o.name.clone()));
+            let owner_name = contact.owner_id.and_then(|owner| {
+                lookups
+                    .owners
+                    .iter()
+                    .find(|o| o.id == owner.0)
+                    .map(|o| o.name.clone())
+            });
             let groups = form_views::<Contacts>(&values, &custom, &Default::default(), &lookups);
             let company = match contact.company_id {
                 Some(company) => companies::find(conn, company)?,
@@ -108,7 +117,8 @@ pub async fn show(page: Page, state: web::Data<AppState>, path: web::Path<i64>) 
             ))
         })
         .await?;
-    let (contact, company, owner_name, groups, deals, activity_count, open_tasks, tags, files) = loaded;
+    let (contact, company, owner_name, groups, deals, activity_count, open_tasks, tags, files) =
+        loaded;
     let live = contact.deleted_at.is_none();
     let name = contact.full_name();
     let view = ContactPage {
@@ -147,7 +157,12 @@ pub async fn show(page: Page, state: web::Data<AppState>, path: web::Path<i64>) 
     html(&view)
 }
 
-async fn render_deals(state: &AppState, identity: &Identity, id: i64, error: Option<String>) -> Result<HttpResponse, AppError> {
+async fn render_deals(
+    state: &AppState,
+    identity: &Identity,
+    id: i64,
+    error: Option<String>,
+) -> Result<HttpResponse, AppError> {
     let deals = state
         .db
         .tenant(&identity.scope(), move |conn| {
@@ -155,7 +170,11 @@ async fn render_deals(state: &AppState, identity: &Identity, id: i64, error: Opt
             Ok(related::contact_deals(conn, id, 50)?)
         })
         .await?;
-    let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    let status = if error.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
     html_with_status(
         status,
         &DealsSection {
@@ -169,7 +188,11 @@ async fn render_deals(state: &AppState, identity: &Identity, id: i64, error: Opt
 }
 
 /// `GET /contacts/{id}/deals`.
-pub async fn deals_section(identity: Identity, state: web::Data<AppState>, path: web::Path<i64>) -> Result<HttpResponse, AppError> {
+pub async fn deals_section(
+    identity: Identity,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
     identity.require(Permission::RecordsRead)?;
     render_deals(&state, &identity, path.into_inner(), None).await
 }
@@ -189,7 +212,13 @@ pub async fn add_to_deal(
         return render_deals(&state, &identity, id, Some("Choose a deal.".to_owned())).await;
     };
     if !deal_contacts::valid_role(&role) {
-        return render_deals(&state, &identity, id, Some("Choose the contact's role on the deal.".to_owned())).await;
+        return render_deals(
+            &state,
+            &identity,
+            id,
+            Some("Choose the contact's role on the deal.".to_owned()),
+        )
+        .await;
     }
     let tenant = identity.tenant_id;
     let actor = identity.user_id;
@@ -228,4 +257,3 @@ impl ContactPage {
             .collect()
     }
 }
-

@@ -27,9 +27,15 @@ use crate::web::render::{html, html_with_status, is_htmx};
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/companies/{id}/relationships", web::get().to(company_view))
         .route("/deals/{id}/relationships", web::get().to(deal_view))
-        .route("/deals/{id}/contacts", web::get().to(deal_contacts_component))
+        .route(
+            "/deals/{id}/contacts",
+            web::get().to(deal_contacts_component),
+        )
         .route("/deals/{id}/contacts", web::post().to(add_contact))
-        .route("/deals/{id}/contacts/{contact_id}/remove", web::post().to(remove_contact));
+        .route(
+            "/deals/{id}/contacts/{contact_id}/remove",
+            web::post().to(remove_contact),
+        );
 }
 
 #[derive(Template)]
@@ -42,7 +48,11 @@ struct CompanyView {
     empty: bool,
 }
 
-async fn company_view(page: Page, state: web::Data<AppState>, path: web::Path<i64>) -> Result<HttpResponse, AppError> {
+async fn company_view(
+    page: Page,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
     page.identity.require(Permission::RecordsRead)?;
     let id = path.into_inner();
     let graph = state
@@ -53,7 +63,10 @@ async fn company_view(page: Page, state: web::Data<AppState>, path: web::Path<i6
         })
         .await?;
     html(&CompanyView {
-        chrome: page.chrome(format!("{} · relationships", graph.company_name), Section::Companies),
+        chrome: page.chrome(
+            format!("{} · relationships", graph.company_name),
+            Section::Companies,
+        ),
         company_id: id,
         empty: graph.contacts.is_empty() && graph.deals.is_empty(),
         svg: svg::company(&graph),
@@ -78,10 +91,18 @@ fn deal_sub(conn: &mut diesel::PgConnection, deal: &Deal) -> diesel::QueryResult
         .find(|s| s.id == deal.stage_id)
         .map(|s| s.name)
         .unwrap_or_default();
-    Ok(format!("{stage} · {} · {}", crate::web::fmt::money(deal.amount_minor, &deal.currency), deal.status))
+    Ok(format!(
+        "{stage} · {} · {}",
+        crate::web::fmt::money(deal.amount_minor, &deal.currency),
+        deal.status
+    ))
 }
 
-async fn deal_view(page: Page, state: web::Data<AppState>, path: web::Path<i64>) -> Result<HttpResponse, AppError> {
+async fn deal_view(
+    page: Page,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
     page.identity.require(Permission::RecordsRead)?;
     let id = path.into_inner();
     let (deal, company, people, flags, sub) = state
@@ -99,7 +120,10 @@ async fn deal_view(page: Page, state: web::Data<AppState>, path: web::Path<i64>)
         .await?;
     let svg = svg::deal(id, &deal.title, &sub, company.clone(), &people);
     html(&DealView {
-        chrome: page.chrome(format!("{} · relationships", deal.title), Section::Companies),
+        chrome: page.chrome(
+            format!("{} · relationships", deal.title),
+            Section::Companies,
+        ),
         company_name: company.map(|(_, name)| name),
         deal,
         svg,
@@ -129,7 +153,12 @@ struct DealContactsPage {
     component: DealContacts,
 }
 
-async fn load_component(state: &AppState, identity: &Identity, deal_id: i64, error: Option<String>) -> Result<(String, DealContacts), AppError> {
+async fn load_component(
+    state: &AppState,
+    identity: &Identity,
+    deal_id: i64,
+    error: Option<String>,
+) -> Result<(String, DealContacts), AppError> {
     let (title, contacts, flags) = state
         .db
         .tenant(&identity.scope(), move |conn| {
@@ -151,9 +180,15 @@ async fn load_component(state: &AppState, identity: &Identity, deal_id: i64, err
     ))
 }
 
-async fn deal_contacts_component(req: HttpRequest, page: Page, state: web::Data<AppState>, path: web::Path<i64>) -> Result<HttpResponse, AppError> {
+async fn deal_contacts_component(
+    req: HttpRequest,
+    page: Page,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
     page.identity.require(Permission::RecordsRead)?;
-    let (title, component) = load_component(&state, &page.identity, path.into_inner(), None).await?;
+    let (title, component) =
+        load_component(&state, &page.identity, path.into_inner(), None).await?;
     if is_htmx(&req) {
         return html(&component);
     }
@@ -168,7 +203,9 @@ async fn deal_contacts_component(req: HttpRequest, page: Page, state: web::Data<
 pub fn link_from(deal_id: i64, contact_id: i64, form: &FormData) -> Result<Link, String> {
     let role = form.text("role");
     if !deal_contacts::valid_role(&role) {
-        return Err("Choose a role: decision maker, influencer, champion, gatekeeper or user.".to_owned());
+        return Err(
+            "Choose a role: decision maker, influencer, champion, gatekeeper or user.".to_owned(),
+        );
     }
     let influence_level = match form.optional("influence_level") {
         None => None,
@@ -187,12 +224,21 @@ pub fn link_from(deal_id: i64, contact_id: i64, form: &FormData) -> Result<Link,
 }
 
 /// Adds or updates a contact on a deal; Err(message) when the person must fix something.
-pub fn save_link(conn: &mut diesel::PgConnection, identity: &Identity, link: &Link) -> Result<Result<bool, String>, AppError> {
+pub fn save_link(
+    conn: &mut diesel::PgConnection,
+    identity: &Identity,
+    link: &Link,
+) -> Result<Result<bool, String>, AppError> {
     deals::find(conn, DealId(link.deal_id))?.ok_or(AppError::NotFound)?;
     if contacts::find(conn, ContactId(link.contact_id))?.is_none() {
         return Ok(Err("That contact no longer exists.".to_owned()));
     }
-    Ok(Ok(deal_contacts::upsert(conn, identity.tenant_id, Some(identity.user_id), link)?))
+    Ok(Ok(deal_contacts::upsert(
+        conn,
+        identity.tenant_id,
+        Some(identity.user_id),
+        link,
+    )?))
 }
 
 async fn add_contact(
@@ -218,12 +264,20 @@ async fn add_contact(
             }
         },
     };
-    let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    let status = if error.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
     let (_, component) = load_component(&state, &identity, deal_id, error).await?;
     html_with_status(status, &component)
 }
 
-async fn remove_contact(identity: Identity, state: web::Data<AppState>, path: web::Path<(i64, i64)>) -> Result<HttpResponse, AppError> {
+async fn remove_contact(
+    identity: Identity,
+    state: web::Data<AppState>,
+    path: web::Path<(i64, i64)>,
+) -> Result<HttpResponse, AppError> {
     identity.require(Permission::RecordsWrite)?;
     let (deal_id, contact_id) = path.into_inner();
     let tenant = identity.tenant_id;
@@ -232,7 +286,13 @@ async fn remove_contact(identity: Identity, state: web::Data<AppState>, path: we
         .db
         .tenant(&identity.scope(), move |conn| {
             deals::find(conn, DealId(deal_id))?.ok_or(AppError::NotFound)?;
-            Ok(deal_contacts::remove(conn, tenant, Some(actor), deal_id, contact_id)?)
+            Ok(deal_contacts::remove(
+                conn,
+                tenant,
+                Some(actor),
+                deal_id,
+                contact_id,
+            )?)
         })
         .await?;
     let (_, component) = load_component(&state, &identity, deal_id, None).await?;

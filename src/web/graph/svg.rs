@@ -115,7 +115,12 @@ pub fn company(graph: &CompanyGraph) -> Svg {
         });
         if contact.company_id == Some(graph.company_id) {
             edges.push(Edge {
-                d: curve(company_x, company_y + NODE_H / 2.0, LEFT_X + NODE_W, y + NODE_H / 2.0),
+                d: curve(
+                    company_x,
+                    company_y + NODE_H / 2.0,
+                    LEFT_X + NODE_W,
+                    y + NODE_H / 2.0,
+                ),
                 class: "edge",
                 label: None,
                 lx: 0.0,
@@ -132,12 +137,22 @@ pub fn company(graph: &CompanyGraph) -> Svg {
             x: RIGHT_X,
             y,
             title: clip(&deal.title, 30),
-            sub: format!("{} · {} · {}", deal.stage, money(deal.amount_minor, &deal.currency), deal.status),
+            sub: format!(
+                "{} · {} · {}",
+                deal.stage,
+                money(deal.amount_minor, &deal.currency),
+                deal.status
+            ),
             class: "node-deal",
             key: format!("deal-{}", deal.id),
         });
         edges.push(Edge {
-            d: curve(company_x + NODE_W, company_y + NODE_H / 2.0, RIGHT_X, y + NODE_H / 2.0),
+            d: curve(
+                company_x + NODE_W,
+                company_y + NODE_H / 2.0,
+                RIGHT_X,
+                y + NODE_H / 2.0,
+            ),
             class: "edge",
             label: None,
             lx: 0.0,
@@ -155,7 +170,9 @@ pub fn company(graph: &CompanyGraph) -> Svg {
         .collect();
     for deal in &graph.deals {
         if let Some(primary) = deal.primary_contact_id
-            && !role_pairs.iter().any(|(c, d, _)| *c == primary && *d == deal.id)
+            && !role_pairs
+                .iter()
+                .any(|(c, d, _)| *c == primary && *d == deal.id)
         {
             role_pairs.push((primary, deal.id, "Primary contact".to_owned()));
         }
@@ -178,8 +195,17 @@ pub fn company(graph: &CompanyGraph) -> Svg {
         });
     }
     let mut headings = vec![
-        Heading { x: LEFT_X, text: format!("People ({})", graph.contacts.len() as i64 + graph.more_contacts) },
-        Heading { x: RIGHT_X, text: format!("Deals ({})", graph.deals.len() as i64 + graph.more_deals) },
+        Heading {
+            x: LEFT_X,
+            text: format!(
+                "People ({})",
+                graph.contacts.len() as i64 + graph.more_contacts
+            ),
+        },
+        Heading {
+            x: RIGHT_X,
+            text: format!("Deals ({})", graph.deals.len() as i64 + graph.more_deals),
+        },
     ];
     if graph.more_contacts > 0 || graph.more_deals > 0 {
         headings.push(Heading {
@@ -200,7 +226,13 @@ pub fn company(graph: &CompanyGraph) -> Svg {
 }
 
 /// The deal on the right, its company above it, its people on the left with their roles.
-pub fn deal(deal_id: i64, title: &str, sub: &str, company: Option<(i64, String)>, people: &[DealContact]) -> Svg {
+pub fn deal(
+    deal_id: i64,
+    title: &str,
+    sub: &str,
+    company: Option<(i64, String)>,
+    people: &[DealContact],
+) -> Svg {
     let rows = people.len().max(2) as f64;
     let height = TOP + rows * ROW + 20.0;
     let deal_y = TOP + (rows * ROW - ROW) / 2.0;
@@ -226,7 +258,13 @@ pub fn deal(deal_id: i64, title: &str, sub: &str, company: Option<(i64, String)>
             key: format!("company-{company_id}"),
         });
         edges.push(Edge {
-            d: format!("M{:.1},{:.1} L{:.1},{:.1}", RIGHT_X + NODE_W / 2.0, 30.0 + NODE_H, RIGHT_X + NODE_W / 2.0, deal_y),
+            d: format!(
+                "M{:.1},{:.1} L{:.1},{:.1}",
+                RIGHT_X + NODE_W / 2.0,
+                30.0 + NODE_H,
+                RIGHT_X + NODE_W / 2.0,
+                deal_y
+            ),
             class: "edge",
             label: None,
             lx: 0.0,
@@ -242,7 +280,11 @@ pub fn deal(deal_id: i64, title: &str, sub: &str, company: Option<(i64, String)>
         if let Some(company) = &person.company_name
             && person.company_id != deal_company
         {
-            sub = if sub.is_empty() { company.clone() } else { format!("{sub} · {company}") };
+            sub = if sub.is_empty() {
+                company.clone()
+            } else {
+                format!("{sub} · {company}")
+            };
         }
         nodes.push(Node {
             href: format!("/contacts/{}", person.contact_id),
@@ -250,7 +292,11 @@ pub fn deal(deal_id: i64, title: &str, sub: &str, company: Option<(i64, String)>
             y,
             title: clip(&person.name(), 30),
             sub: clip(&sub, 34),
-            class: if person.is_primary { "node-contact node-primary" } else { "node-contact" },
+            class: if person.is_primary {
+                "node-contact node-primary"
+            } else {
+                "node-contact"
+            },
             key: format!("contact-{}", person.contact_id),
         });
         let mut label = person.role_label().to_owned();
@@ -280,8 +326,14 @@ pub fn deal(deal_id: i64, title: &str, sub: &str, company: Option<(i64, String)>
         nodes,
         edges,
         headings: vec![
-            Heading { x: LEFT_X, text: format!("Buying group ({})", people.len()) },
-            Heading { x: RIGHT_X, text: "Deal".to_owned() },
+            Heading {
+                x: LEFT_X,
+                text: format!("Buying group ({})", people.len()),
+            },
+            Heading {
+                x: RIGHT_X,
+                text: "Deal".to_owned(),
+            },
         ],
         label: format!("Relationships of the deal {title}"),
     }

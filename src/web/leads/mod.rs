@@ -78,7 +78,12 @@ static FIELDS: &[FieldDef] = &[
     FieldDef::new("status", "Status", Input::Select(STATUSES), DETAILS).required(),
     FieldDef::new("rating", "Rating", Input::Select(RATINGS), DETAILS),
     FieldDef::new("score", "Score (0–100)", Input::Integer, DETAILS),
-    FieldDef::new("disqualified_reason", "Disqualification reason", Input::LongText, DETAILS),
+    FieldDef::new(
+        "disqualified_reason",
+        "Disqualification reason",
+        Input::LongText,
+        DETAILS,
+    ),
     FieldDef::new("source", "Source", Input::Text, ORIGIN),
     FieldDef::new("campaign", "Campaign", Input::Text, ORIGIN),
     FieldDef::new("medium", "Medium", Input::Text, ORIGIN),
@@ -111,7 +116,12 @@ impl RecordType for Leads {
     }
 
     fn name(l: &Lead) -> String {
-        lead_list::lead_name(&l.first_name, &l.last_name, l.email.as_deref(), l.company_name.as_deref())
+        lead_list::lead_name(
+            &l.first_name,
+            &l.last_name,
+            l.email.as_deref(),
+            l.company_name.as_deref(),
+        )
     }
 
     fn custom_values(record: &Lead) -> &serde_json::Value {
@@ -130,7 +140,11 @@ impl RecordType for Leads {
         put(&mut v, "status", Some(&l.status));
         put(&mut v, "rating", l.rating.as_ref());
         put(&mut v, "score", Some(l.score));
-        put(&mut v, "disqualified_reason", l.disqualified_reason.as_ref());
+        put(
+            &mut v,
+            "disqualified_reason",
+            l.disqualified_reason.as_ref(),
+        );
         put(&mut v, "source", l.source.as_ref());
         put(&mut v, "campaign", l.campaign.as_ref());
         put(&mut v, "medium", l.medium.as_ref());
@@ -150,19 +164,32 @@ impl RecordType for Leads {
         v
     }
 
-    fn parse(values: &Values, custom: &[FieldDefinition], stored: &serde_json::Value) -> Result<LeadChanges, Errors> {
+    fn parse(
+        values: &Values,
+        custom: &[FieldDefinition],
+        stored: &serde_json::Value,
+    ) -> Result<LeadChanges, Errors> {
         let mut p = Parser::new(values);
         let first_name = p.text("first_name", 100).unwrap_or_default();
         let last_name = p.text("last_name", 100).unwrap_or_default();
         let company_name = p.text("company_name", 200);
         let email = p.email("email");
-        if first_name.is_empty() && last_name.is_empty() && email.is_none() && company_name.is_none() && !p.errors.contains_key("email") {
-            p.errors.insert("first_name".to_owned(), "Enter a name, an email or a company.".to_owned());
+        if first_name.is_empty()
+            && last_name.is_empty()
+            && email.is_none()
+            && company_name.is_none()
+            && !p.errors.contains_key("email")
+        {
+            p.errors.insert(
+                "first_name".to_owned(),
+                "Enter a name, an email or a company.".to_owned(),
+            );
         }
         let (phone, phone_e164) = p.phone("phone");
         let status = p.choice("status", STATUSES);
         if status.is_none() && !p.errors.contains_key("status") {
-            p.errors.insert("status".to_owned(), "Choose a status.".to_owned());
+            p.errors
+                .insert("status".to_owned(), "Choose a status.".to_owned());
         }
         let score = p.integer("score", 0, 100).unwrap_or(0) as i32;
         let mut changes = LeadChanges {
@@ -190,37 +217,67 @@ impl RecordType for Leads {
         };
         let mut errors = p.errors;
         if changes.status == "disqualified" && changes.disqualified_reason.is_none() {
-            errors.insert("disqualified_reason".to_owned(), "Say why the lead is disqualified.".to_owned());
+            errors.insert(
+                "disqualified_reason".to_owned(),
+                "Say why the lead is disqualified.".to_owned(),
+            );
         }
         if changes.status != "disqualified" {
             changes.disqualified_reason = None;
         }
         changes.custom_fields = fields::parse_custom(custom, values, stored, &mut errors);
-        if errors.is_empty() { Ok(changes) } else { Err(errors) }
+        if errors.is_empty() {
+            Ok(changes)
+        } else {
+            Err(errors)
+        }
     }
 
     fn owner(changes: &LeadChanges) -> Option<i64> {
         changes.owner_id.map(|id| id.0)
     }
 
-    fn create(conn: &mut PgConnection, tenant: TenantId, actor: UserId, changes: LeadChanges) -> QueryResult<i64> {
+    fn create(
+        conn: &mut PgConnection,
+        tenant: TenantId,
+        actor: UserId,
+        changes: LeadChanges,
+    ) -> QueryResult<i64> {
         Ok(lead_edit::create(conn, tenant, Some(actor), &changes)?.id.0)
     }
 
-    fn update(conn: &mut PgConnection, tenant: TenantId, actor: UserId, id: i64, changes: &LeadChanges) -> QueryResult<bool> {
+    fn update(
+        conn: &mut PgConnection,
+        tenant: TenantId,
+        actor: UserId,
+        id: i64,
+        changes: &LeadChanges,
+    ) -> QueryResult<bool> {
         Ok(lead_edit::update(conn, tenant, Some(actor), LeadId(id), changes)?.is_some())
     }
 }
 
-async fn index(req: HttpRequest, page: Page, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+async fn index(
+    req: HttpRequest,
+    page: Page,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, AppError> {
     lists::list_page(&req, &page, &state, &lead_list::SPEC, &LIST).await
 }
 
-async fn count(req: HttpRequest, identity: Identity, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+async fn count(
+    req: HttpRequest,
+    identity: Identity,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, AppError> {
     lists::exact_count(&req, &identity, &state, &lead_list::SPEC).await
 }
 
-async fn export(req: HttpRequest, identity: Identity, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+async fn export(
+    req: HttpRequest,
+    identity: Identity,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, AppError> {
     lists::export::export(&req, &identity, &state, &lead_list::SPEC).await
 }
 
@@ -231,10 +288,22 @@ async fn bulk(
     form: web::Form<Vec<(String, String)>>,
 ) -> Result<HttpResponse, AppError> {
     let choice = LIST.bulk_choice.as_ref();
-    lists::bulk::bulk(&req, &identity, &state, RecordKind::Lead, choice, FormData::new(form.into_inner())).await
+    lists::bulk::bulk(
+        &req,
+        &identity,
+        &state,
+        RecordKind::Lead,
+        choice,
+        FormData::new(form.into_inner()),
+    )
+    .await
 }
 
-async fn new_form(req: HttpRequest, page: Page, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+async fn new_form(
+    req: HttpRequest,
+    page: Page,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, AppError> {
     records::new_form::<Leads>(&req, page, &state).await
 }
 
@@ -247,7 +316,11 @@ async fn create(
     records::create::<Leads>(req, page, &state, FormData::new(form.into_inner())).await
 }
 
-async fn edit_form(page: Page, state: web::Data<AppState>, path: web::Path<i64>) -> Result<HttpResponse, AppError> {
+async fn edit_form(
+    page: Page,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
     records::edit_form::<Leads>(page, &state, path.into_inner()).await
 }
 
@@ -258,23 +331,48 @@ async fn update(
     path: web::Path<i64>,
     form: web::Form<Vec<(String, String)>>,
 ) -> Result<HttpResponse, AppError> {
-    records::update::<Leads>(req, page, &state, path.into_inner(), FormData::new(form.into_inner())).await
+    records::update::<Leads>(
+        req,
+        page,
+        &state,
+        path.into_inner(),
+        FormData::new(form.into_inner()),
+    )
+    .await
 }
 
-async fn delete(req: HttpRequest, identity: Identity, state: web::Data<AppState>, path: web::Path<i64>) -> Result<HttpResponse, AppError> {
+async fn delete(
+    req: HttpRequest,
+    identity: Identity,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
     records::delete::<Leads>(req, identity, &state, path.into_inner()).await
 }
 
-async fn restore(req: HttpRequest, identity: Identity, state: web::Data<AppState>, path: web::Path<i64>) -> Result<HttpResponse, AppError> {
+async fn restore(
+    req: HttpRequest,
+    identity: Identity,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
     records::restore::<Leads>(req, identity, &state, path.into_inner()).await
 }
 
-async fn field_show(identity: Identity, state: web::Data<AppState>, path: web::Path<(i64, String)>) -> Result<HttpResponse, AppError> {
+async fn field_show(
+    identity: Identity,
+    state: web::Data<AppState>,
+    path: web::Path<(i64, String)>,
+) -> Result<HttpResponse, AppError> {
     let (id, name) = path.into_inner();
     inline::show::<Leads>(identity, &state, id, name).await
 }
 
-async fn field_edit(identity: Identity, state: web::Data<AppState>, path: web::Path<(i64, String)>) -> Result<HttpResponse, AppError> {
+async fn field_edit(
+    identity: Identity,
+    state: web::Data<AppState>,
+    path: web::Path<(i64, String)>,
+) -> Result<HttpResponse, AppError> {
     let (id, name) = path.into_inner();
     inline::edit::<Leads>(identity, &state, id, name).await
 }

@@ -14,7 +14,9 @@ use crate::domain::counts::CappedCount;
 use crate::domain::custom_fields;
 use crate::domain::deals;
 use crate::domain::ids::{CompanyId, ContactId, LeadId};
-use crate::domain::lead_conversion::{self, CompanyChoice, ContactChoice, ConvertError, DealPlan, Plan};
+use crate::domain::lead_conversion::{
+    self, CompanyChoice, ContactChoice, ConvertError, DealPlan, Plan,
+};
 use crate::domain::lead_edit;
 use crate::domain::lead_list::{RATINGS, STATUSES, rating_tone, status_tone};
 use crate::domain::leads::Lead;
@@ -71,7 +73,13 @@ struct LeadPage {
     base: String,
 }
 
-async fn render(page: &Page, state: &AppState, id: i64, form: Option<ConvertForm>, status: StatusCode) -> Result<HttpResponse, AppError> {
+async fn render(
+    page: &Page,
+    state: &AppState,
+    id: i64,
+    form: Option<ConvertForm>,
+    status: StatusCode,
+) -> Result<HttpResponse, AppError> {
     let identity = &page.identity;
     identity.require(Permission::RecordsRead)?;
     let can_write = identity.can(Permission::RecordsWrite);
@@ -115,7 +123,17 @@ async fn render(page: &Page, state: &AppState, id: i64, form: Option<ConvertForm
             ))
         })
         .await?;
-    let (groups, matches, converted_company, converted_contact, converted_deal, disqualified_by, activity_count, tags, lead) = loaded;
+    let (
+        groups,
+        matches,
+        converted_company,
+        converted_contact,
+        converted_deal,
+        disqualified_by,
+        activity_count,
+        tags,
+        lead,
+    ) = loaded;
     let name = Leads::name(&lead);
     let form = form.unwrap_or_else(|| ConvertForm {
         company_choice: if matches.company.is_some() {
@@ -126,10 +144,23 @@ async fn render(page: &Page, state: &AppState, id: i64, form: Option<ConvertForm
             "none"
         }
         .to_owned(),
-        company_id: matches.company.as_ref().map(|c| c.id.to_string()).unwrap_or_default(),
-        company_label: matches.company.as_ref().map(|c| c.name.clone()).unwrap_or_default(),
+        company_id: matches
+            .company
+            .as_ref()
+            .map(|c| c.id.to_string())
+            .unwrap_or_default(),
+        company_label: matches
+            .company
+            .as_ref()
+            .map(|c| c.name.clone())
+            .unwrap_or_default(),
         company_name: lead.company_name.clone().unwrap_or_default(),
-        contact_choice: if matches.contact.is_some() { "existing" } else { "new" }.to_owned(),
+        contact_choice: if matches.contact.is_some() {
+            "existing"
+        } else {
+            "new"
+        }
+        .to_owned(),
         create_deal: true,
         deal_title: format!("{} deal", lead.company_name.as_deref().unwrap_or(&name)),
         deal_amount: String::new(),
@@ -140,7 +171,10 @@ async fn render(page: &Page, state: &AppState, id: i64, form: Option<ConvertForm
         chrome: page.chrome(name.clone(), Section::Leads),
         status_label: crate::domain::company_list::label_of(STATUSES, &lead.status),
         status_tone: status_tone(&lead.status),
-        rating_label: lead.rating.as_deref().map(|r| crate::domain::company_list::label_of(RATINGS, r)),
+        rating_label: lead
+            .rating
+            .as_deref()
+            .map(|r| crate::domain::company_list::label_of(RATINGS, r)),
         rating_tone: lead.rating.as_deref().map_or("", rating_tone),
         name,
         groups,
@@ -161,7 +195,11 @@ async fn render(page: &Page, state: &AppState, id: i64, form: Option<ConvertForm
     html_with_status(status, &view)
 }
 
-pub async fn show(page: Page, state: web::Data<AppState>, path: web::Path<i64>) -> Result<HttpResponse, AppError> {
+pub async fn show(
+    page: Page,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
     render(&page, &state, path.into_inner(), None, StatusCode::OK).await
 }
 
@@ -175,17 +213,24 @@ fn plan_from(form: &FormData) -> Result<Plan, String> {
         "new" => CompanyChoice::New(form.text("company_name")),
         _ => CompanyChoice::None,
     };
-    let contact = match (form.text("contact_choice").as_str(), form.text("contact_id").parse::<i64>()) {
+    let contact = match (
+        form.text("contact_choice").as_str(),
+        form.text("contact_id").parse::<i64>(),
+    ) {
         ("existing", Ok(id)) => ContactChoice::Existing(ContactId(id)),
         _ => ContactChoice::New,
     };
     let deal = if form.checked("create_deal") {
         let amount = match form.optional("deal_amount") {
-            Some(text) => parse_money(&text).ok_or_else(|| "Enter the deal amount like 12,500 or 12500.50.".to_owned())?,
+            Some(text) => parse_money(&text)
+                .ok_or_else(|| "Enter the deal amount like 12,500 or 12500.50.".to_owned())?,
             None => 0,
         };
         let close = match form.optional("deal_close") {
-            Some(text) => Some(NaiveDate::parse_from_str(&text, "%Y-%m-%d").map_err(|_| "Enter the close date as YYYY-MM-DD.".to_owned())?),
+            Some(text) => Some(
+                NaiveDate::parse_from_str(&text, "%Y-%m-%d")
+                    .map_err(|_| "Enter the close date as YYYY-MM-DD.".to_owned())?,
+            ),
             None => None,
         };
         Some(DealPlan {
@@ -196,7 +241,11 @@ fn plan_from(form: &FormData) -> Result<Plan, String> {
     } else {
         None
     };
-    Ok(Plan { company, contact, deal })
+    Ok(Plan {
+        company,
+        contact,
+        deal,
+    })
 }
 
 /// `POST /leads/{id}/convert`.
@@ -224,38 +273,72 @@ pub async fn convert(
     };
     let plan = match plan_from(&form) {
         Ok(plan) => plan,
-        Err(message) => return render(&page, &state, id, Some(kept(message)), StatusCode::UNPROCESSABLE_ENTITY).await,
+        Err(message) => {
+            return render(
+                &page,
+                &state,
+                id,
+                Some(kept(message)),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await;
+        }
     };
     let tenant = page.identity.tenant_id;
     let actor = page.identity.user_id;
     let outcome = state
         .db
-        .tenant(&page.identity.scope(), move |conn| {
-            match lead_conversion::convert(conn, tenant, actor, LeadId(id), &plan) {
+        .tenant(
+            &page.identity.scope(),
+            move |conn| match lead_conversion::convert(conn, tenant, actor, LeadId(id), &plan) {
                 Ok(done) => Ok(Ok(done)),
                 Err(ConvertError::Invalid(message)) => Ok(Err(message)),
                 Err(ConvertError::Database(err)) => Err(AppError::Database(err)),
-            }
-        })
+            },
+        )
         .await?;
     match outcome {
-        Ok(_) => Ok(flash::redirect(&req, &format!("/leads/{id}"), Flash::success("Lead converted."))),
-        Err(message) => render(&page, &state, id, Some(kept(message)), StatusCode::UNPROCESSABLE_ENTITY).await,
+        Ok(_) => Ok(flash::redirect(
+            &req,
+            &format!("/leads/{id}"),
+            Flash::success("Lead converted."),
+        )),
+        Err(message) => {
+            render(
+                &page,
+                &state,
+                id,
+                Some(kept(message)),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
     }
 }
 
 /// `POST /leads/{id}/unconvert`.
-pub async fn unconvert(req: HttpRequest, page: Page, state: web::Data<AppState>, path: web::Path<i64>) -> Result<HttpResponse, AppError> {
+pub async fn unconvert(
+    req: HttpRequest,
+    page: Page,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
     page.identity.require(Permission::RecordsWrite)?;
     let id = path.into_inner();
     let tenant = page.identity.tenant_id;
     let actor = page.identity.user_id;
     let undone = state
         .db
-        .tenant(&page.identity.scope(), move |conn| Ok(lead_conversion::undo(conn, tenant, actor, LeadId(id))?))
+        .tenant(&page.identity.scope(), move |conn| {
+            Ok(lead_conversion::undo(conn, tenant, actor, LeadId(id))?)
+        })
         .await?;
     if !undone {
         return Err(AppError::NotFound);
     }
-    Ok(flash::redirect(&req, &format!("/leads/{id}"), Flash::success("Conversion undone. What it created was removed.")))
+    Ok(flash::redirect(
+        &req,
+        &format!("/leads/{id}"),
+        Flash::success("Conversion undone. What it created was removed."),
+    ))
 }

@@ -38,7 +38,10 @@ fn parse_action(
             let owner = match value.as_str() {
                 "" => return Err("Choose the new owner.".to_owned()),
                 "none" => None,
-                id => Some(id.parse::<i64>().map_err(|_| "Choose the new owner.".to_owned())?),
+                id => Some(
+                    id.parse::<i64>()
+                        .map_err(|_| "Choose the new owner.".to_owned())?,
+                ),
             };
             Ok((BulkAction::SetOwner(owner), None))
         }
@@ -112,7 +115,9 @@ pub async fn bulk(
             if let BulkAction::SetOwner(Some(owner)) = action
                 && !visibility::can_assign(conn, owner)?
             {
-                return Ok(Err("You can only hand records to people whose records you can see.".to_owned()));
+                return Ok(Err(
+                    "You can only hand records to people whose records you can see.".to_owned(),
+                ));
             }
             if let Some(tag_name) = &new_tag {
                 let tag = tags::find_or_create(conn, tenant, tag_name, Some(actor))?;

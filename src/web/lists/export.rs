@@ -37,7 +37,15 @@ pub async fn export<R: ListRow>(
         let failure = sender.clone();
         let result = db.tenant_blocking(&scope, |conn| -> Result<(), AppError> {
             let fields = custom_fields::list(conn, spec.entity, false)?;
-            let resolved = listing::resolve(spec, &query, &ResolveContext { me, tz, fields: &fields });
+            let resolved = listing::resolve(
+                spec,
+                &query,
+                &ResolveContext {
+                    me,
+                    tz,
+                    fields: &fields,
+                },
+            );
             let columns = shown_columns(spec, &query, &fields);
             let wants_tags = columns.iter().any(|c| c.key() == "tags");
             let mut header = vec!["id".to_owned()];
@@ -54,7 +62,10 @@ pub async fn export<R: ListRow>(
                 } else {
                     Default::default()
                 };
-                let ctx = CellContext { tags: &tags_by_row, tz };
+                let ctx = CellContext {
+                    tags: &tags_by_row,
+                    tz,
+                };
                 let mut chunk = Vec::with_capacity(rows.len() * 128);
                 for row in &rows {
                     let mut record = vec![row.id().to_string()];
@@ -117,6 +128,9 @@ mod tests {
         assert_eq!(defuse("@me"), "'@me");
         assert_eq!(defuse("Acme"), "Acme");
         let line = csv_line(&["a,b".to_owned(), "say \"hi\"".to_owned()]).unwrap_or_default();
-        assert_eq!(String::from_utf8_lossy(&line), "\"a,b\",\"say \"\"hi\"\"\"\n");
+        assert_eq!(
+            String::from_utf8_lossy(&line),
+            "\"a,b\",\"say \"\"hi\"\"\"\n"
+        );
     }
 }

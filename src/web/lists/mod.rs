@@ -72,7 +72,8 @@ async fn load<R: ListRow>(
                     _ => {
                         query.view = None;
                         view_problem = Some(
-                            "That saved view no longer exists or is not shared with you.".to_owned(),
+                            "That saved view no longer exists or is not shared with you."
+                                .to_owned(),
                         );
                     }
                 }
@@ -111,9 +112,21 @@ async fn load<R: ListRow>(
                     saved_views::list(conn, spec.entity)?,
                 )
             } else {
-                (visibility::owner_choices(conn)?, tags_chips(conn)?, Vec::new())
+                (
+                    visibility::owner_choices(conn)?,
+                    tags_chips(conn)?,
+                    Vec::new(),
+                )
             };
+            let mut reference_names = Vec::new();
+            if let Some(company) = query.value("company").and_then(|id| id.parse::<i64>().ok())
+                && let Some(found) =
+                    crate::domain::companies::find(conn, crate::domain::ids::CompanyId(company))?
+            {
+                reference_names.push((company.to_string(), found.name));
+            }
             Ok(ListData {
+                reference_names,
                 query,
                 resolved,
                 page,
@@ -145,8 +158,17 @@ fn tags_chips(conn: &mut diesel::PgConnection) -> diesel::QueryResult<Vec<tags::
 /// Drops choices that equal the defaults (the toolbar form always sends its column boxes
 /// and page size), so the same view keeps the same, short URL.
 fn canonical<R>(spec: &ListSpec<R>, mut query: ListQuery) -> ListQuery {
-    let defaults: Vec<&str> = spec.columns.iter().filter(|c| c.default).map(|c| c.key).collect();
-    if query.cols.as_ref().is_some_and(|cols| cols.iter().map(String::as_str).eq(defaults.iter().copied())) {
+    let defaults: Vec<&str> = spec
+        .columns
+        .iter()
+        .filter(|c| c.default)
+        .map(|c| c.key)
+        .collect();
+    if query
+        .cols
+        .as_ref()
+        .is_some_and(|cols| cols.iter().map(String::as_str).eq(defaults.iter().copied()))
+    {
         query.cols = None;
     }
     if query.per == Some(listing::query::DEFAULT_PER_PAGE) {
@@ -243,7 +265,15 @@ pub async fn exact_count<R: ListRow>(
         .db
         .tenant(&identity.scope(), move |conn| {
             let fields = custom_fields::list(conn, spec.entity, false)?;
-            let resolved = listing::resolve(spec, &query, &ResolveContext { me, tz, fields: &fields });
+            let resolved = listing::resolve(
+                spec,
+                &query,
+                &ResolveContext {
+                    me,
+                    tz,
+                    fields: &fields,
+                },
+            );
             Ok(listing::exact_count(conn, &resolved)?)
         })
         .await?;

@@ -58,7 +58,15 @@ async fn create(
     let view = state
         .db
         .tenant(&identity.scope(), move |conn| {
-            Ok(saved_views::create(conn, tenant, owner, kind.entity(), &name, shared, &query)?)
+            Ok(saved_views::create(
+                conn,
+                tenant,
+                owner,
+                kind.entity(),
+                &name,
+                shared,
+                &query,
+            )?)
         })
         .await?;
     Ok(flash::redirect(
@@ -91,7 +99,9 @@ async fn update(
     let updated = state
         .db
         .tenant(&identity.scope(), move |conn| {
-            Ok(saved_views::update(conn, tenant, actor, id, &name, shared, &query)?)
+            Ok(saved_views::update(
+                conn, tenant, actor, id, &name, shared, &query,
+            )?)
         })
         .await?;
     match updated {
@@ -127,5 +137,9 @@ async fn delete(
     if !deleted {
         return Err(AppError::NotFound);
     }
-    Ok(flash::redirect(&req, kind.path(), Flash::info("View deleted.")))
+    Ok(flash::redirect(
+        &req,
+        kind.path(),
+        Flash::info("View deleted."),
+    ))
 }

@@ -133,6 +133,8 @@ pub struct ListData<R: 'static> {
     pub views: Vec<SavedView>,
     pub current_view: Option<SavedView>,
     pub view_problem: Option<String>,
+    /// Names for record ids used as filters (`company=42` shows the company's name).
+    pub reference_names: Vec<(String, String)>,
 }
 
 pub struct Permissions {
@@ -149,7 +151,11 @@ pub fn build<R: ListRow>(
 ) -> ListView {
     let base = spec.base_path;
     // A "previous" that reached the start is the first page, with the first page's URL.
-    let query = &if data.page.first { data.query.first_page() } else { data.query.clone() };
+    let query = &if data.page.first {
+        data.query.first_page()
+    } else {
+        data.query.clone()
+    };
     let sort = &data.resolved.sort;
     let ctx = CellContext {
         tags: &data.tags_by_row,
@@ -166,7 +172,11 @@ pub fn build<R: ListRow>(
         .iter()
         .map(|row| RowView {
             id: row.id(),
-            cells: data.columns.iter().map(|column| column.cell(row, &ctx)).collect(),
+            cells: data
+                .columns
+                .iter()
+                .map(|column| column.cell(row, &ctx))
+                .collect(),
         })
         .collect();
     let chips = data
@@ -180,7 +190,13 @@ pub fn build<R: ListRow>(
             }
             Chip {
                 label: active.label.clone(),
-                value: chip_value(&active.params, &active.values, &data.owners, &data.tags),
+                value: chip_value(
+                    &active.params,
+                    &active.values,
+                    &data.owners,
+                    &data.tags,
+                    &data.reference_names,
+                ),
                 remove_url: without.url(base, false),
             }
         })
@@ -221,8 +237,16 @@ pub fn build<R: ListRow>(
         live_url: live_query.url(base, false),
         headers,
         rows,
-        next_url: data.page.next.as_ref().map(|key| query.after(key).url(base, true)),
-        prev_url: data.page.prev.as_ref().map(|key| query.before(key).url(base, true)),
+        next_url: data
+            .page
+            .next
+            .as_ref()
+            .map(|key| query.after(key).url(base, true)),
+        prev_url: data
+            .page
+            .prev
+            .as_ref()
+            .map(|key| query.before(key).url(base, true)),
         count: data.count.display(),
         count_exact: matches!(data.count, crate::domain::counts::CappedCount::Exact(_)),
         chips,
@@ -244,12 +268,22 @@ pub fn build<R: ListRow>(
         owners: data.owners,
         tags: data.tags,
         bulk_choice: config.bulk_choice.as_ref(),
-        active_filters: data.resolved.active.iter().filter(|a| a.params != ["q"]).count(),
+        active_filters: data
+            .resolved
+            .active
+            .iter()
+            .filter(|a| a.params != ["q"])
+            .count(),
         query: query.clone(),
     }
 }
 
-fn header<R>(column: &ShownColumn<R>, query: &ListQuery, sort: &ResolvedSort, base: &str) -> HeaderCell {
+fn header<R>(
+    column: &ShownColumn<R>,
+    query: &ListQuery,
+    sort: &ResolvedSort,
+    base: &str,
+) -> HeaderCell {
     let key = column.key();
     let sorted = if sort.key == key {
         match sort.dir {
@@ -260,7 +294,11 @@ fn header<R>(column: &ShownColumn<R>, query: &ListQuery, sort: &ResolvedSort, ba
         ""
     };
     let sort_url = column.sortable().then(|| {
-        let next = if sorted == "ascending" { format!("-{key}") } else { key.clone() };
+        let next = if sorted == "ascending" {
+            format!("-{key}")
+        } else {
+            key.clone()
+        };
         query.with_sort(&next).url(base, false)
     });
     let numeric = match column {
@@ -277,7 +315,13 @@ fn header<R>(column: &ShownColumn<R>, query: &ListQuery, sort: &ResolvedSort, ba
 }
 
 /// Names instead of ids on owner and tag chips.
-fn chip_value(params: &[String], values: &[String], owners: &[OwnerChoice], tags: &[TagChip]) -> String {
+fn chip_value(
+    params: &[String],
+    values: &[String],
+    owners: &[OwnerChoice],
+    tags: &[TagChip],
+    references: &[(String, String)],
+) -> String {
     let param = params.first().map(String::as_str).unwrap_or_default();
     values
         .iter()
@@ -292,13 +336,21 @@ fn chip_value(params: &[String], values: &[String], owners: &[OwnerChoice], tags
                 .iter()
                 .find(|t| t.id.to_string() == id)
                 .map_or_else(|| id.to_owned(), |t| t.name.clone()),
-            _ => value.clone(),
+            (_, id) => references
+                .iter()
+                .find(|(key, _)| key == id)
+                .map_or_else(|| id.to_owned(), |(_, name)| name.clone()),
         })
         .collect::<Vec<_>>()
         .join(", ")
 }
 
-fn select(param: &str, label: &str, options: Vec<(String, String)>, query: &ListQuery) -> FilterField {
+fn select(
+    param: &str,
+    label: &str,
+    options: Vec<(String, String)>,
+    query: &ListQuery,
+) -> FilterField {
     let mut all = vec![(String::new(), "Any".to_owned())];
     all.extend(options);
     FilterField {
@@ -311,7 +363,13 @@ fn select(param: &str, label: &str, options: Vec<(String, String)>, query: &List
     }
 }
 
-fn range(kind: &'static str, param: &str, label: &str, suffixes: (&str, &str), query: &ListQuery) -> FilterField {
+fn range(
+    kind: &'static str,
+    param: &str,
+    label: &str,
+    suffixes: (&str, &str),
+    query: &ListQuery,
+) -> FilterField {
     let from_param = format!("{param}{}", suffixes.0);
     let to_param = format!("{param}{}", suffixes.1);
     FilterField {
@@ -352,25 +410,35 @@ fn filter_fields<R>(
     for def in spec.filters {
         let field = match def.kind {
             FilterKind::Owner { .. } => {
-                let mut options = vec![("me".to_owned(), "Me".to_owned()), ("none".to_owned(), "No owner".to_owned())];
+                let mut options = vec![
+                    ("me".to_owned(), "Me".to_owned()),
+                    ("none".to_owned(), "No owner".to_owned()),
+                ];
                 options.extend(owners.iter().map(|o| (o.id.to_string(), o.name.clone())));
                 select(def.key, def.label, options, query)
             }
             FilterKind::Tag => select(
                 def.key,
                 def.label,
-                tags.iter().map(|t| (t.id.to_string(), t.name.clone())).collect(),
+                tags.iter()
+                    .map(|t| (t.id.to_string(), t.name.clone()))
+                    .collect(),
                 query,
             ),
             FilterKind::Choice { options, .. } => select(
                 def.key,
                 def.label,
-                options.iter().map(|(v, l)| ((*v).to_owned(), (*l).to_owned())).collect(),
+                options
+                    .iter()
+                    .map(|(v, l)| ((*v).to_owned(), (*l).to_owned()))
+                    .collect(),
                 query,
             ),
             FilterKind::TextEquals { .. } => text(def.key, def.label, query),
             FilterKind::Flag { .. } => select(def.key, def.label, yes_no(), query),
-            FilterKind::DateRange { .. } => range("date", def.key, def.label, ("_from", "_to"), query),
+            FilterKind::DateRange { .. } => {
+                range("date", def.key, def.label, ("_from", "_to"), query)
+            }
             // Set by links (a company's "all contacts"); shown as a chip only.
             FilterKind::Reference { .. } => continue,
         };
@@ -383,7 +451,11 @@ fn filter_fields<R>(
             FieldType::Select | FieldType::MultiSelect => select(
                 &param,
                 &field.label,
-                field.options.iter().map(|o| (o.clone(), o.clone())).collect(),
+                field
+                    .options
+                    .iter()
+                    .map(|o| (o.clone(), o.clone()))
+                    .collect(),
                 query,
             ),
             FieldType::Checkbox => select(&param, &field.label, yes_no(), query),
@@ -403,7 +475,11 @@ fn column_choices<R>(
     spec.columns
         .iter()
         .map(|c| (c.key.to_owned(), c.label.to_owned()))
-        .chain(fields.iter().map(|f| (format!("cf.{}", f.key), f.label.clone())))
+        .chain(
+            fields
+                .iter()
+                .map(|f| (format!("cf.{}", f.key), f.label.clone())),
+        )
         .map(|(key, label)| ColumnChoice {
             checked: shown_keys.contains(&key),
             key,

@@ -57,13 +57,19 @@ fn label(kind: RecordKind) -> &'static str {
     }
 }
 
-async fn palette(identity: Identity, state: web::Data<AppState>, query: web::Query<Query>) -> Result<HttpResponse, AppError> {
+async fn palette(
+    identity: Identity,
+    state: web::Data<AppState>,
+    query: web::Query<Query>,
+) -> Result<HttpResponse, AppError> {
     identity.require(Permission::RecordsRead)?;
     let text: String = query.q.trim().chars().take(100).collect();
     let search_text = text.clone();
     let groups = state
         .db
-        .tenant(&identity.scope(), move |conn| Ok(search::palette(conn, &search_text, 5)?))
+        .tenant(&identity.scope(), move |conn| {
+            Ok(search::palette(conn, &search_text, 5)?)
+        })
         .await?;
     let groups = groups
         .into_iter()
@@ -73,7 +79,13 @@ async fn palette(identity: Identity, state: web::Data<AppState>, query: web::Que
             hits,
         })
         .collect();
-    html_with_status(StatusCode::OK, &Results { query: text, groups })
+    html_with_status(
+        StatusCode::OK,
+        &Results {
+            query: text,
+            groups,
+        },
+    )
 }
 
 async fn pick(
@@ -93,7 +105,9 @@ async fn pick(
     let search_text = text.clone();
     let hits = state
         .db
-        .tenant(&identity.scope(), move |conn| Ok(search::find(conn, kind, &search_text, 8)?))
+        .tenant(&identity.scope(), move |conn| {
+            Ok(search::find(conn, kind, &search_text, 8)?)
+        })
         .await?;
     html_with_status(StatusCode::OK, &Picks { query: text, hits })
 }

@@ -44,7 +44,12 @@ pub struct FieldDef {
 }
 
 impl FieldDef {
-    pub const fn new(name: &'static str, label: &'static str, input: Input, group: &'static str) -> Self {
+    pub const fn new(
+        name: &'static str,
+        label: &'static str,
+        input: Input,
+        group: &'static str,
+    ) -> Self {
         FieldDef {
             name,
             label,
@@ -134,7 +139,10 @@ fn kind_of(input: Input) -> &'static str {
 pub fn view(def: &FieldDef, values: &Values, errors: &Errors, lookups: &Lookups) -> FieldView {
     let value = one(values, def.name).to_owned();
     let options: Vec<(String, String)> = match def.input {
-        Input::Select(options) => options.iter().map(|(v, l)| ((*v).to_owned(), (*l).to_owned())).collect(),
+        Input::Select(options) => options
+            .iter()
+            .map(|(v, l)| ((*v).to_owned(), (*l).to_owned()))
+            .collect(),
         Input::Owner => lookups
             .owners
             .iter()
@@ -146,7 +154,14 @@ pub fn view(def: &FieldDef, values: &Values, errors: &Errors, lookups: &Lookups)
     let (display, href) = display_of(def.input, &value, &options, lookups);
     let display = match def.input {
         Input::Money => parse_money(&value).map_or(display, |minor| {
-            crate::web::fmt::money(minor, if lookups.currency.is_empty() { "USD" } else { &lookups.currency })
+            crate::web::fmt::money(
+                minor,
+                if lookups.currency.is_empty() {
+                    "USD"
+                } else {
+                    &lookups.currency
+                },
+            )
         }),
         Input::Integer => value
             .parse::<i64>()
@@ -168,7 +183,12 @@ pub fn view(def: &FieldDef, values: &Values, errors: &Errors, lookups: &Lookups)
     }
 }
 
-fn display_of(input: Input, value: &str, options: &[(String, String)], lookups: &Lookups) -> (String, Option<String>) {
+fn display_of(
+    input: Input,
+    value: &str,
+    options: &[(String, String)],
+    lookups: &Lookups,
+) -> (String, Option<String>) {
     if value.is_empty() {
         return match input {
             Input::Checkbox => ("No".to_owned(), None),
@@ -183,12 +203,21 @@ fn display_of(input: Input, value: &str, options: &[(String, String)], lookups: 
                 .map_or_else(|| value.to_owned(), |(_, label)| label.clone()),
             None,
         ),
-        Input::Checkbox => ((if matches!(value, "true" | "on") { "Yes" } else { "No" }).to_owned(), None),
+        Input::Checkbox => (
+            (if matches!(value, "true" | "on") {
+                "Yes"
+            } else {
+                "No"
+            })
+            .to_owned(),
+            None,
+        ),
         Input::Email => (value.to_owned(), Some(format!("mailto:{value}"))),
         Input::Phone => (value.to_owned(), Some(format!("tel:{value}"))),
         Input::Url => (value.to_owned(), Some(value.to_owned())),
         Input::Date => (
-            NaiveDate::parse_from_str(value, "%Y-%m-%d").map_or_else(|_| value.to_owned(), |d| d.format("%b %-d, %Y").to_string()),
+            NaiveDate::parse_from_str(value, "%Y-%m-%d")
+                .map_or_else(|_| value.to_owned(), |d| d.format("%b %-d, %Y").to_string()),
             None,
         ),
         Input::Company => match &lookups.company {
@@ -227,7 +256,11 @@ pub fn custom_view(field: &FieldDefinition, values: &Values, errors: &Errors) ->
         label: field.label.clone(),
         kind,
         value: all.first().cloned().unwrap_or_default(),
-        options: field.options.iter().map(|o| (o.clone(), o.clone())).collect(),
+        options: field
+            .options
+            .iter()
+            .map(|o| (o.clone(), o.clone()))
+            .collect(),
         required: field.required,
         group: "Custom fields".to_owned(),
         error: errors.get(&name).cloned(),
@@ -290,7 +323,9 @@ impl<'a> Parser<'a> {
     }
 
     fn fail(&mut self, name: &str, message: impl Into<String>) {
-        self.errors.entry(name.to_owned()).or_insert_with(|| message.into());
+        self.errors
+            .entry(name.to_owned())
+            .or_insert_with(|| message.into());
     }
 
     pub fn text(&mut self, name: &str, max: usize) -> Option<String> {
@@ -341,7 +376,10 @@ impl<'a> Parser<'a> {
         match crate::domain::phones::to_e164(&text) {
             Some(e164) => (Some(text), Some(e164)),
             None => {
-                self.fail(name, "Enter a phone number like (303) 555-0123 or +44 20 7946 0000.");
+                self.fail(
+                    name,
+                    "Enter a phone number like (303) 555-0123 or +44 20 7946 0000.",
+                );
                 (None, None)
             }
         }
@@ -421,7 +459,9 @@ pub fn valid_email(text: &str) -> bool {
         && domain.contains('.')
         && !domain.starts_with('.')
         && !domain.ends_with('.')
-        && !text.chars().any(|c| c.is_whitespace() || c == ',' || c == ';')
+        && !text
+            .chars()
+            .any(|c| c.is_whitespace() || c == ',' || c == ';')
 }
 
 pub fn parse_money(text: &str) -> Option<i64> {
@@ -457,11 +497,16 @@ pub fn money_input(minor: i64) -> String {
 pub fn normalise_domain(text: &str) -> Result<String, String> {
     let lower = text.trim().to_ascii_lowercase();
     let without_scheme = lower.split("://").last().unwrap_or_default();
-    let host = without_scheme.split(['/', '?', '#']).next().unwrap_or_default();
+    let host = without_scheme
+        .split(['/', '?', '#'])
+        .next()
+        .unwrap_or_default();
     let host = host.strip_prefix("www.").unwrap_or(host);
     let valid = host.contains('.')
         && host.len() <= 253
-        && host.chars().all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-')
+        && host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-')
         && !host.starts_with(['.', '-'])
         && !host.ends_with(['.', '-']);
     if valid {
@@ -482,7 +527,10 @@ mod tests {
         assert_eq!(parse_money("1.234"), None);
         assert_eq!(parse_money("ten"), None);
         assert_eq!(money_input(1_250_050), "12500.50");
-        assert_eq!(normalise_domain("https://www.Acme.com/about").as_deref(), Ok("acme.com"));
+        assert_eq!(
+            normalise_domain("https://www.Acme.com/about").as_deref(),
+            Ok("acme.com")
+        );
         assert!(normalise_domain("not a domain").is_err());
         assert!(valid_email("ana@example.com"));
         assert!(!valid_email("ana@example"));

@@ -70,7 +70,12 @@ fn base<T: RecordType>(id: i64) -> String {
     format!("{}/{id}", T::KIND.path())
 }
 
-pub async fn show<T: RecordType>(identity: Identity, state: &AppState, id: i64, name: String) -> Result<HttpResponse, AppError> {
+pub async fn show<T: RecordType>(
+    identity: Identity,
+    state: &AppState,
+    id: i64,
+    name: String,
+) -> Result<HttpResponse, AppError> {
     identity.require(Permission::RecordsRead)?;
     let field = field_view::<T>(&identity, state, id, &name, None, fields::Errors::new()).await?;
     html_with_status(
@@ -83,10 +88,21 @@ pub async fn show<T: RecordType>(identity: Identity, state: &AppState, id: i64, 
     )
 }
 
-pub async fn edit<T: RecordType>(identity: Identity, state: &AppState, id: i64, name: String) -> Result<HttpResponse, AppError> {
+pub async fn edit<T: RecordType>(
+    identity: Identity,
+    state: &AppState,
+    id: i64,
+    name: String,
+) -> Result<HttpResponse, AppError> {
     identity.require(Permission::RecordsWrite)?;
     let field = field_view::<T>(&identity, state, id, &name, None, fields::Errors::new()).await?;
-    html_with_status(StatusCode::OK, &FieldEditor { base: base::<T>(id), field })
+    html_with_status(
+        StatusCode::OK,
+        &FieldEditor {
+            base: base::<T>(id),
+            field,
+        },
+    )
 }
 
 pub async fn update<T: RecordType>(
@@ -116,18 +132,36 @@ pub async fn update<T: RecordType>(
         .await?;
     match outcome {
         Ok(()) => {
-            let field = field_view::<T>(&identity, state, id, &name, None, fields::Errors::new()).await?;
-            html_with_status(StatusCode::OK, &FieldFragment { base: base::<T>(id), field, editable: true })
+            let field =
+                field_view::<T>(&identity, state, id, &name, None, fields::Errors::new()).await?;
+            html_with_status(
+                StatusCode::OK,
+                &FieldFragment {
+                    base: base::<T>(id),
+                    field,
+                    editable: true,
+                },
+            )
         }
         Err(mut errors) => {
             // Only this field's message is shown; others cannot have changed.
             let message = errors.remove(&name).unwrap_or_else(|| {
-                errors.into_values().next().unwrap_or_else(|| "That value cannot be saved.".to_owned())
+                errors
+                    .into_values()
+                    .next()
+                    .unwrap_or_else(|| "That value cannot be saved.".to_owned())
             });
             let mut shown = fields::Errors::new();
             shown.insert(name.clone(), message);
-            let field = field_view::<T>(&identity, state, id, &name, Some(submitted), shown).await?;
-            html_with_status(StatusCode::UNPROCESSABLE_ENTITY, &FieldEditor { base: base::<T>(id), field })
+            let field =
+                field_view::<T>(&identity, state, id, &name, Some(submitted), shown).await?;
+            html_with_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &FieldEditor {
+                    base: base::<T>(id),
+                    field,
+                },
+            )
         }
     }
 }

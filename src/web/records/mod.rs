@@ -55,8 +55,19 @@ pub trait RecordType: Send + Sync + 'static {
     fn company(_changes: &Self::Changes) -> Option<i64> {
         None
     }
-    fn create(conn: &mut PgConnection, tenant: TenantId, actor: UserId, changes: Self::Changes) -> QueryResult<i64>;
-    fn update(conn: &mut PgConnection, tenant: TenantId, actor: UserId, id: i64, changes: &Self::Changes) -> QueryResult<bool>;
+    fn create(
+        conn: &mut PgConnection,
+        tenant: TenantId,
+        actor: UserId,
+        changes: Self::Changes,
+    ) -> QueryResult<i64>;
+    fn update(
+        conn: &mut PgConnection,
+        tenant: TenantId,
+        actor: UserId,
+        id: i64,
+        changes: &Self::Changes,
+    ) -> QueryResult<bool>;
 }
 
 #[derive(Template)]
@@ -82,7 +93,11 @@ pub fn form_views<T: RecordType>(
     let views = T::fields()
         .iter()
         .map(|def| fields::view(def, values, errors, lookups))
-        .chain(custom.iter().map(|field| fields::custom_view(field, values, errors)));
+        .chain(
+            custom
+                .iter()
+                .map(|field| fields::custom_view(field, values, errors)),
+        );
     for view in views {
         match groups.iter_mut().find(|(name, _)| *name == view.group) {
             Some((_, list)) => list.push(view),
@@ -131,8 +146,18 @@ async fn render_form<T: RecordType>(
         .await?;
     let path = T::KIND.path();
     let (heading, action, cancel, submit) = match &existing {
-        Some((id, name)) => (format!("Edit {name}"), format!("{path}/{id}"), format!("{path}/{id}"), "Save changes"),
-        None => (format!("New {}", T::TITLE.to_lowercase()), path.to_owned(), path.to_owned(), "Create"),
+        Some((id, name)) => (
+            format!("Edit {name}"),
+            format!("{path}/{id}"),
+            format!("{path}/{id}"),
+            "Save changes",
+        ),
+        None => (
+            format!("New {}", T::TITLE.to_lowercase()),
+            path.to_owned(),
+            path.to_owned(),
+            "Create",
+        ),
     };
     let error_count = errors.len();
     let view = FormPage {
@@ -148,7 +173,11 @@ async fn render_form<T: RecordType>(
 }
 
 /// `GET /<entities>/new`.
-pub async fn new_form<T: RecordType>(req: &HttpRequest, page: Page, state: &AppState) -> Result<HttpResponse, AppError> {
+pub async fn new_form<T: RecordType>(
+    req: &HttpRequest,
+    page: Page,
+    state: &AppState,
+) -> Result<HttpResponse, AppError> {
     page.identity.require(Permission::RecordsWrite)?;
     let mut values = T::blank(page.identity.user_id);
     let query = FormData::new(
@@ -161,16 +190,26 @@ pub async fn new_form<T: RecordType>(req: &HttpRequest, page: Page, state: &AppS
 }
 
 /// Checks what the database would refuse anyway, with messages next to the fields.
-fn check_links<T: RecordType>(conn: &mut PgConnection, changes: &T::Changes, errors: &mut Errors) -> QueryResult<()> {
+fn check_links<T: RecordType>(
+    conn: &mut PgConnection,
+    changes: &T::Changes,
+    errors: &mut Errors,
+) -> QueryResult<()> {
     if let Some(owner) = T::owner(changes)
         && !visibility::can_assign(conn, owner)?
     {
-        errors.insert("owner_id".to_owned(), "You can only choose an owner whose records you can see.".to_owned());
+        errors.insert(
+            "owner_id".to_owned(),
+            "You can only choose an owner whose records you can see.".to_owned(),
+        );
     }
     if let Some(company) = T::company(changes)
         && crate::domain::companies::find(conn, crate::domain::ids::CompanyId(company))?.is_none()
     {
-        errors.insert("company_id".to_owned(), "That company no longer exists.".to_owned());
+        errors.insert(
+            "company_id".to_owned(),
+            "That company no longer exists.".to_owned(),
+        );
     }
     Ok(())
 }
@@ -209,12 +248,26 @@ pub async fn create<T: RecordType>(
             &format!("{}/{id}", T::KIND.path()),
             Flash::success(format!("{} created.", T::TITLE)),
         )),
-        Err(errors) => render_form::<T>(&page, state, values, errors, None, StatusCode::UNPROCESSABLE_ENTITY).await,
+        Err(errors) => {
+            render_form::<T>(
+                &page,
+                state,
+                values,
+                errors,
+                None,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
     }
 }
 
 /// The record's current values (built-in and custom), or 404.
-async fn current<T: RecordType>(state: &AppState, page_scope: &crate::db::TenantScope, id: i64) -> Result<(String, Values), AppError> {
+async fn current<T: RecordType>(
+    state: &AppState,
+    page_scope: &crate::db::TenantScope,
+    id: i64,
+) -> Result<(String, Values), AppError> {
     state
         .db
         .tenant(page_scope, move |conn| {
@@ -228,10 +281,22 @@ async fn current<T: RecordType>(state: &AppState, page_scope: &crate::db::Tenant
 }
 
 /// `GET /<entities>/{id}/edit`.
-pub async fn edit_form<T: RecordType>(page: Page, state: &AppState, id: i64) -> Result<HttpResponse, AppError> {
+pub async fn edit_form<T: RecordType>(
+    page: Page,
+    state: &AppState,
+    id: i64,
+) -> Result<HttpResponse, AppError> {
     page.identity.require(Permission::RecordsWrite)?;
     let (name, values) = current::<T>(state, &page.identity.scope(), id).await?;
-    render_form::<T>(&page, state, values, Errors::new(), Some((id, name)), StatusCode::OK).await
+    render_form::<T>(
+        &page,
+        state,
+        values,
+        Errors::new(),
+        Some((id, name)),
+        StatusCode::OK,
+    )
+    .await
 }
 
 /// Applies new values to a record: parse, check links, update. Err holds field errors.
@@ -274,7 +339,9 @@ pub async fn update<T: RecordType>(
     let submitted = values.clone();
     let outcome = state
         .db
-        .tenant(&page.identity.scope(), move |conn| save::<T>(conn, tenant, actor, id, &submitted))
+        .tenant(&page.identity.scope(), move |conn| {
+            save::<T>(conn, tenant, actor, id, &submitted)
+        })
         .await?;
     match outcome {
         Ok(()) => Ok(flash::redirect(
@@ -284,7 +351,15 @@ pub async fn update<T: RecordType>(
         )),
         Err(errors) => {
             let (name, _) = current::<T>(state, &page.identity.scope(), id).await?;
-            render_form::<T>(&page, state, values, errors, Some((id, name)), StatusCode::UNPROCESSABLE_ENTITY).await
+            render_form::<T>(
+                &page,
+                state,
+                values,
+                errors,
+                Some((id, name)),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
         }
     }
 }
@@ -302,7 +377,13 @@ pub async fn delete<T: RecordType>(
     let deleted = state
         .db
         .tenant(&identity.scope(), move |conn| {
-            Ok(records::soft_delete(conn, tenant, Some(actor), T::KIND, &[id])?)
+            Ok(records::soft_delete(
+                conn,
+                tenant,
+                Some(actor),
+                T::KIND,
+                &[id],
+            )?)
         })
         .await?;
     if deleted.is_empty() {
@@ -311,7 +392,10 @@ pub async fn delete<T: RecordType>(
     Ok(flash::redirect(
         &req,
         &format!("{}/{id}", T::KIND.path()),
-        Flash::info(format!("{} deleted. You can restore it from this page or the deleted list.", T::TITLE)),
+        Flash::info(format!(
+            "{} deleted. You can restore it from this page or the deleted list.",
+            T::TITLE
+        )),
     ))
 }
 

@@ -22,8 +22,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/admin/custom-fields", web::get().to(fields_page))
         .route("/admin/custom-fields", web::post().to(create_field))
         .route("/admin/custom-fields/{id}", web::post().to(update_field))
-        .route("/admin/custom-fields/{id}/archive", web::post().to(archive_field))
-        .route("/admin/custom-fields/{id}/restore", web::post().to(restore_field));
+        .route(
+            "/admin/custom-fields/{id}/archive",
+            web::post().to(archive_field),
+        )
+        .route(
+            "/admin/custom-fields/{id}/restore",
+            web::post().to(restore_field),
+        );
 }
 
 #[derive(Template)]
@@ -36,7 +42,10 @@ struct VisibilityPage {
 
 async fn visibility_page(page: Page, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
     page.identity.require(Permission::TenantManage)?;
-    let current = state.db.tenant(&page.identity.scope(), |conn| Ok(visibility::mode(conn)?)).await?;
+    let current = state
+        .db
+        .tenant(&page.identity.scope(), |conn| Ok(visibility::mode(conn)?))
+        .await?;
     html_with_status(
         StatusCode::OK,
         &VisibilityPage {
@@ -47,20 +56,37 @@ async fn visibility_page(page: Page, state: web::Data<AppState>) -> Result<HttpR
     )
 }
 
-async fn set_visibility(req: HttpRequest, page: Page, state: web::Data<AppState>, form: web::Form<Vec<(String, String)>>) -> Result<HttpResponse, AppError> {
+async fn set_visibility(
+    req: HttpRequest,
+    page: Page,
+    state: web::Data<AppState>,
+    form: web::Form<Vec<(String, String)>>,
+) -> Result<HttpResponse, AppError> {
     page.identity.require(Permission::TenantManage)?;
     let form = FormData::new(form.into_inner());
-    let mode = Mode::parse(&form.text("mode")).ok_or_else(|| AppError::bad_request("Choose all, team or own."))?;
+    let mode = Mode::parse(&form.text("mode"))
+        .ok_or_else(|| AppError::bad_request("Choose all, team or own."))?;
     let tenant = page.identity.tenant_id;
     let actor = page.identity.user_id;
     state
         .db
-        .tenant(&page.identity.scope(), move |conn| Ok(visibility::set_mode(conn, tenant, mode, Some(actor))?))
+        .tenant(&page.identity.scope(), move |conn| {
+            Ok(visibility::set_mode(conn, tenant, mode, Some(actor))?)
+        })
         .await?;
-    Ok(flash::redirect(&req, "/admin/visibility", Flash::success(format!("Saved: {}.", mode.label()))))
+    Ok(flash::redirect(
+        &req,
+        "/admin/visibility",
+        Flash::success(format!("Saved: {}.", mode.label())),
+    ))
 }
 
-const ENTITIES: &[(&str, &str)] = &[("company", "Companies"), ("contact", "Contacts"), ("lead", "Leads"), ("deal", "Deals")];
+const ENTITIES: &[(&str, &str)] = &[
+    ("company", "Companies"),
+    ("contact", "Contacts"),
+    ("lead", "Leads"),
+    ("deal", "Deals"),
+];
 
 /// The create form as typed (kept on errors).
 #[derive(Default)]
@@ -84,7 +110,12 @@ struct FieldsPage {
     errors: std::collections::HashMap<&'static str, String>,
 }
 
-async fn render_fields(page: &Page, state: &AppState, form: NewFieldForm, errors: std::collections::HashMap<&'static str, String>) -> Result<HttpResponse, AppError> {
+async fn render_fields(
+    page: &Page,
+    state: &AppState,
+    form: NewFieldForm,
+    errors: std::collections::HashMap<&'static str, String>,
+) -> Result<HttpResponse, AppError> {
     let groups = state
         .db
         .tenant(&page.identity.scope(), |conn| {
@@ -95,7 +126,11 @@ async fn render_fields(page: &Page, state: &AppState, form: NewFieldForm, errors
             Ok(groups)
         })
         .await?;
-    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
     html_with_status(
         status,
         &FieldsPage {
@@ -130,7 +165,11 @@ pub fn key_from_label(label: &str) -> String {
         }
     }
     let key = key.trim_end_matches('_').to_owned();
-    let key = if key.starts_with(|c: char| c.is_ascii_digit()) { format!("f_{key}") } else { key };
+    let key = if key.starts_with(|c: char| c.is_ascii_digit()) {
+        format!("f_{key}")
+    } else {
+        key
+    };
     key.chars().take(63).collect()
 }
 
@@ -143,7 +182,11 @@ fn valid_key(key: &str) -> bool {
 
 fn parse_options(text: &str) -> Vec<String> {
     let mut options: Vec<String> = Vec::new();
-    for option in text.split(['\n', ',']).map(str::trim).filter(|o| !o.is_empty()) {
+    for option in text
+        .split(['\n', ','])
+        .map(str::trim)
+        .filter(|o| !o.is_empty())
+    {
         if !options.iter().any(|o| o == option) {
             options.push(option.chars().take(100).collect());
         }
@@ -151,7 +194,12 @@ fn parse_options(text: &str) -> Vec<String> {
     options
 }
 
-async fn create_field(req: HttpRequest, page: Page, state: web::Data<AppState>, form: web::Form<Vec<(String, String)>>) -> Result<HttpResponse, AppError> {
+async fn create_field(
+    req: HttpRequest,
+    page: Page,
+    state: web::Data<AppState>,
+    form: web::Form<Vec<(String, String)>>,
+) -> Result<HttpResponse, AppError> {
     page.identity.require(Permission::TenantManage)?;
     let data = FormData::new(form.into_inner());
     let form = NewFieldForm {
@@ -164,14 +212,27 @@ async fn create_field(req: HttpRequest, page: Page, state: web::Data<AppState>, 
     };
     let mut errors = std::collections::HashMap::new();
     if !ENTITIES.iter().any(|(e, _)| *e == form.entity_type) {
-        errors.insert("entity_type", "Choose which records the field is for.".to_owned());
+        errors.insert(
+            "entity_type",
+            "Choose which records the field is for.".to_owned(),
+        );
     }
     if form.label.is_empty() || form.label.chars().count() > 80 {
-        errors.insert("label", "Give the field a label of up to 80 characters.".to_owned());
+        errors.insert(
+            "label",
+            "Give the field a label of up to 80 characters.".to_owned(),
+        );
     }
-    let key = if form.key.is_empty() { key_from_label(&form.label) } else { form.key.clone() };
+    let key = if form.key.is_empty() {
+        key_from_label(&form.label)
+    } else {
+        form.key.clone()
+    };
     if !valid_key(&key) {
-        errors.insert("key", "Use lowercase letters, digits and underscores, starting with a letter.".to_owned());
+        errors.insert(
+            "key",
+            "Use lowercase letters, digits and underscores, starting with a letter.".to_owned(),
+        );
     }
     let field_type = FieldType::parse(&form.field_type);
     let options = parse_options(&form.options);
@@ -207,19 +268,37 @@ async fn create_field(req: HttpRequest, page: Page, state: web::Data<AppState>, 
             }
             let mut input = input;
             input.position = existing.iter().map(|f| f.position).max().unwrap_or(0) + 1;
-            Ok(Some(custom_fields::create(conn, tenant, &input, Some(actor))?))
+            Ok(Some(custom_fields::create(
+                conn,
+                tenant,
+                &input,
+                Some(actor),
+            )?))
         })
         .await?;
     match created {
-        Some(field) => Ok(flash::redirect(&req, "/admin/custom-fields", Flash::success(format!("Field \"{}\" added.", field.label)))),
+        Some(field) => Ok(flash::redirect(
+            &req,
+            "/admin/custom-fields",
+            Flash::success(format!("Field \"{}\" added.", field.label)),
+        )),
         None => {
-            errors.insert("key", format!("There is already a field with the key \"{key}\"."));
+            errors.insert(
+                "key",
+                format!("There is already a field with the key \"{key}\"."),
+            );
             render_fields(&page, &state, form, errors).await
         }
     }
 }
 
-async fn update_field(req: HttpRequest, page: Page, state: web::Data<AppState>, path: web::Path<i64>, form: web::Form<Vec<(String, String)>>) -> Result<HttpResponse, AppError> {
+async fn update_field(
+    req: HttpRequest,
+    page: Page,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+    form: web::Form<Vec<(String, String)>>,
+) -> Result<HttpResponse, AppError> {
     page.identity.require(Permission::TenantManage)?;
     let id = path.into_inner();
     let data = FormData::new(form.into_inner());
@@ -234,7 +313,9 @@ async fn update_field(req: HttpRequest, page: Page, state: web::Data<AppState>, 
         .tenant(&page.identity.scope(), move |conn| {
             let before = custom_fields::find(conn, id)?.ok_or(AppError::NotFound)?;
             if label.is_empty() || label.chars().count() > 80 {
-                return Ok(Err("Give the field a label of up to 80 characters.".to_owned()));
+                return Ok(Err(
+                    "Give the field a label of up to 80 characters.".to_owned()
+                ));
             }
             if before.field_type.has_options() && options.is_empty() {
                 return Ok(Err("A choice field needs at least one choice.".to_owned()));
@@ -248,35 +329,84 @@ async fn update_field(req: HttpRequest, page: Page, state: web::Data<AppState>, 
                 required,
                 position,
             };
-            Ok(Ok(custom_fields::update(conn, tenant, &before, &input, Some(actor))?))
+            Ok(Ok(custom_fields::update(
+                conn,
+                tenant,
+                &before,
+                &input,
+                Some(actor),
+            )?))
         })
         .await?;
     Ok(match outcome {
-        Ok(field) => flash::redirect(&req, "/admin/custom-fields", Flash::success(format!("Field \"{}\" saved.", field.label))),
-        Err(text) => flash::redirect(&req, "/admin/custom-fields", Flash { level: flash::Level::Error, text }),
+        Ok(field) => flash::redirect(
+            &req,
+            "/admin/custom-fields",
+            Flash::success(format!("Field \"{}\" saved.", field.label)),
+        ),
+        Err(text) => flash::redirect(
+            &req,
+            "/admin/custom-fields",
+            Flash {
+                level: flash::Level::Error,
+                text,
+            },
+        ),
     })
 }
 
-async fn set_archived(req: HttpRequest, page: Page, state: &AppState, id: i64, archived: bool) -> Result<HttpResponse, AppError> {
+async fn set_archived(
+    req: HttpRequest,
+    page: Page,
+    state: &AppState,
+    id: i64,
+    archived: bool,
+) -> Result<HttpResponse, AppError> {
     page.identity.require(Permission::TenantManage)?;
     let tenant = page.identity.tenant_id;
     let actor = page.identity.user_id;
     let changed = state
         .db
-        .tenant(&page.identity.scope(), move |conn| Ok(custom_fields::set_archived(conn, tenant, id, archived, Some(actor))?))
+        .tenant(&page.identity.scope(), move |conn| {
+            Ok(custom_fields::set_archived(
+                conn,
+                tenant,
+                id,
+                archived,
+                Some(actor),
+            )?)
+        })
         .await?;
     if !changed {
         return Err(AppError::NotFound);
     }
-    let text = if archived { "Field archived. Its values are kept." } else { "Field restored." };
-    Ok(flash::redirect(&req, "/admin/custom-fields", Flash::success(text)))
+    let text = if archived {
+        "Field archived. Its values are kept."
+    } else {
+        "Field restored."
+    };
+    Ok(flash::redirect(
+        &req,
+        "/admin/custom-fields",
+        Flash::success(text),
+    ))
 }
 
-async fn archive_field(req: HttpRequest, page: Page, state: web::Data<AppState>, path: web::Path<i64>) -> Result<HttpResponse, AppError> {
+async fn archive_field(
+    req: HttpRequest,
+    page: Page,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
     set_archived(req, page, &state, path.into_inner(), true).await
 }
 
-async fn restore_field(req: HttpRequest, page: Page, state: web::Data<AppState>, path: web::Path<i64>) -> Result<HttpResponse, AppError> {
+async fn restore_field(
+    req: HttpRequest,
+    page: Page,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
     set_archived(req, page, &state, path.into_inner(), false).await
 }
 

@@ -25,7 +25,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/tags/{id}/merge", web::post().to(merge))
         .route("/tags/{id}/delete", web::post().to(delete))
         .route("/records/{entity}/{id}/tags", web::post().to(add_to_record))
-        .route("/records/{entity}/{id}/tags/{tag}/remove", web::post().to(remove_from_record));
+        .route(
+            "/records/{entity}/{id}/tags/{tag}/remove",
+            web::post().to(remove_from_record),
+        );
 }
 
 #[derive(Template)]
@@ -42,7 +45,9 @@ async fn index(page: Page, state: web::Data<AppState>) -> Result<HttpResponse, A
     page.identity.require(Permission::RecordsRead)?;
     let tags = state
         .db
-        .tenant(&page.identity.scope(), |conn| Ok(tags::list_with_usage(conn)?))
+        .tenant(&page.identity.scope(), |conn| {
+            Ok(tags::list_with_usage(conn)?)
+        })
         .await?;
     html_with_status(
         StatusCode::OK,
@@ -57,7 +62,14 @@ async fn index(page: Page, state: web::Data<AppState>) -> Result<HttpResponse, A
 }
 
 fn back_with_error(req: &HttpRequest, text: String) -> HttpResponse {
-    flash::redirect(req, "/tags", Flash { level: Level::Error, text })
+    flash::redirect(
+        req,
+        "/tags",
+        Flash {
+            level: Level::Error,
+            text,
+        },
+    )
 }
 
 async fn create(
@@ -72,7 +84,11 @@ async fn create(
         Ok(name) => name,
         Err(message) => return Ok(back_with_error(&req, message)),
     };
-    let colour = match tags::validate_colour(&form.optional("colour").unwrap_or_else(|| tags::DEFAULT_COLOUR.to_owned())) {
+    let colour = match tags::validate_colour(
+        &form
+            .optional("colour")
+            .unwrap_or_else(|| tags::DEFAULT_COLOUR.to_owned()),
+    ) {
         Ok(colour) => colour,
         Err(message) => return Ok(back_with_error(&req, message)),
     };
@@ -88,7 +104,11 @@ async fn create(
         })
         .await?;
     Ok(match created {
-        Ok(tag) => flash::redirect(&req, "/tags", Flash::success(format!("Tag \"{}\" created.", tag.name))),
+        Ok(tag) => flash::redirect(
+            &req,
+            "/tags",
+            Flash::success(format!("Tag \"{}\" created.", tag.name)),
+        ),
         Err(message) => back_with_error(&req, message),
     })
 }
@@ -120,13 +140,26 @@ async fn update(
             if let Some(other) = tags::find_by_name(conn, &name)?
                 && other.id != id
             {
-                return Ok(Err(format!("There is already a tag called \"{name}\". Merge into it instead.")));
+                return Ok(Err(format!(
+                    "There is already a tag called \"{name}\". Merge into it instead."
+                )));
             }
-            Ok(Ok(tags::update(conn, tenant, &before, &name, &colour, Some(actor))?))
+            Ok(Ok(tags::update(
+                conn,
+                tenant,
+                &before,
+                &name,
+                &colour,
+                Some(actor),
+            )?))
         })
         .await?;
     Ok(match outcome {
-        Ok(tag) => flash::redirect(&req, "/tags", Flash::success(format!("Tag \"{}\" saved.", tag.name))),
+        Ok(tag) => flash::redirect(
+            &req,
+            "/tags",
+            Flash::success(format!("Tag \"{}\" saved.", tag.name)),
+        ),
         Err(message) => back_with_error(&req, message),
     })
 }
@@ -142,10 +175,16 @@ async fn merge(
     let source = TagId(path.into_inner());
     let form = FormData::new(form.into_inner());
     let Ok(target) = form.text("into").parse::<i64>().map(TagId) else {
-        return Ok(back_with_error(&req, "Choose the tag to merge into.".to_owned()));
+        return Ok(back_with_error(
+            &req,
+            "Choose the tag to merge into.".to_owned(),
+        ));
     };
     if target == source {
-        return Ok(back_with_error(&req, "Choose a different tag to merge into.".to_owned()));
+        return Ok(back_with_error(
+            &req,
+            "Choose a different tag to merge into.".to_owned(),
+        ));
     }
     let tenant = identity.tenant_id;
     let actor = identity.user_id;
@@ -161,7 +200,10 @@ async fn merge(
     Ok(flash::redirect(
         &req,
         "/tags",
-        Flash::success(format!("Merged \"{}\" into \"{}\" ({moved} records retagged).", from.name, into.name)),
+        Flash::success(format!(
+            "Merged \"{}\" into \"{}\" ({moved} records retagged).",
+            from.name, into.name
+        )),
     ))
 }
 
@@ -183,7 +225,11 @@ async fn delete(
             Ok(tag)
         })
         .await?;
-    Ok(flash::redirect(&req, "/tags", Flash::info(format!("Tag \"{}\" deleted.", tag.name))))
+    Ok(flash::redirect(
+        &req,
+        "/tags",
+        Flash::info(format!("Tag \"{}\" deleted.", tag.name)),
+    ))
 }
 
 /// The tag chips of one record.
@@ -215,7 +261,11 @@ impl RecordTags {
             tags: tags::for_record(conn, kind.entity(), id)?,
             all: tags::list(conn)?
                 .into_iter()
-                .map(|t| TagChip { id: t.id.0, name: t.name, colour: t.colour })
+                .map(|t| TagChip {
+                    id: t.id.0,
+                    name: t.name,
+                    colour: t.colour,
+                })
                 .collect(),
             editable,
             error: None,
@@ -245,7 +295,14 @@ async fn add_to_record(
             let error = match name {
                 Ok(name) => {
                     let tag = tags::find_or_create(conn, tenant, &name, Some(actor))?;
-                    records::apply_bulk(conn, tenant, Some(actor), kind, &[id], &records::BulkAction::AddTag(tag.id))?;
+                    records::apply_bulk(
+                        conn,
+                        tenant,
+                        Some(actor),
+                        kind,
+                        &[id],
+                        &records::BulkAction::AddTag(tag.id),
+                    )?;
                     None
                 }
                 Err(message) => Some(message),
@@ -255,7 +312,11 @@ async fn add_to_record(
             Ok(view)
         })
         .await?;
-    let status = if view.error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    let status = if view.error.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
     html_with_status(status, &view)
 }
 
@@ -275,7 +336,14 @@ async fn remove_from_record(
             if records::visible_live_ids(conn, kind, &[id])?.is_empty() {
                 return Err(AppError::NotFound);
             }
-            records::apply_bulk(conn, tenant, Some(actor), kind, &[id], &records::BulkAction::RemoveTag(TagId(tag)))?;
+            records::apply_bulk(
+                conn,
+                tenant,
+                Some(actor),
+                kind,
+                &[id],
+                &records::BulkAction::RemoveTag(TagId(tag)),
+            )?;
             Ok(RecordTags::load(conn, kind, id, true)?)
         })
         .await?;

@@ -14,13 +14,24 @@ use crate::support::app::TestClient;
 use crate::support::{PASSWORD, Page};
 
 /// Runs `work` in a transaction scoped to the tenant as Rapport itself (sees everything).
-pub fn as_service<T>(db: &Db, tenant: TenantId, work: impl FnOnce(&mut PgConnection) -> anyhow::Result<T>) -> T {
+pub fn as_service<T>(
+    db: &Db,
+    tenant: TenantId,
+    work: impl FnOnce(&mut PgConnection) -> anyhow::Result<T>,
+) -> T {
     db.tenant_blocking(&TenantScope::service(tenant.0), work)
         .unwrap_or_else(|err| panic!("fixture work failed: {err:#}"))
 }
 
 /// Adds a user to the tenant (password [`PASSWORD`]).
-pub fn add_user(db: &Db, tenant: TenantId, email: &str, name: &str, role: &str, team: Option<TeamId>) -> UserId {
+pub fn add_user(
+    db: &Db,
+    tenant: TenantId,
+    email: &str,
+    name: &str,
+    role: &str,
+    team: Option<TeamId>,
+) -> UserId {
     let hash = password::hash(PASSWORD).unwrap_or_else(|err| panic!("hash: {err}"));
     let mut conn = db.conn().unwrap_or_else(|err| panic!("{err}"));
     scope::as_system(&mut conn, |conn| -> anyhow::Result<UserId> {
@@ -63,7 +74,9 @@ pub fn team_with(db: &Db, tenant: TenantId, name: &str, members: &[UserId]) -> T
 pub fn user_id(db: &Db, email: &str) -> UserId {
     let email = email.to_owned();
     db.system_blocking(|conn| -> anyhow::Result<UserId> {
-        Ok(users::find_by_email(conn, &email)?.ok_or_else(|| anyhow::anyhow!("no user {email}"))?.id)
+        Ok(users::find_by_email(conn, &email)?
+            .ok_or_else(|| anyhow::anyhow!("no user {email}"))?
+            .id)
     })
     .unwrap_or_else(|err| panic!("{err:#}"))
 }
@@ -92,11 +105,19 @@ pub fn company(db: &Db, tenant: TenantId, seed: CompanySeed<'_>) -> CompanyId {
     new.owner_id = seed.owner;
     new.city = seed.city.map(str::to_owned);
     new.domain = seed.domain.map(str::to_owned);
-    as_service(db, tenant, move |conn| Ok(companies::create(conn, &new, None)?.id))
+    as_service(db, tenant, move |conn| {
+        Ok(companies::create(conn, &new, None)?.id)
+    })
 }
 
 /// Many companies named "`prefix` 001" … in one statement.
-pub fn many_companies(db: &Db, tenant: TenantId, prefix: &str, count: usize, owner: Option<UserId>) {
+pub fn many_companies(
+    db: &Db,
+    tenant: TenantId,
+    prefix: &str,
+    count: usize,
+    owner: Option<UserId>,
+) {
     let prefix = prefix.to_owned();
     as_service(db, tenant, move |conn| {
         use diesel::prelude::*;
@@ -116,16 +137,29 @@ pub fn many_companies(db: &Db, tenant: TenantId, prefix: &str, count: usize, own
     })
 }
 
-pub fn contact(db: &Db, tenant: TenantId, first: &str, last: &str, email: Option<&str>, company: Option<CompanyId>, owner: Option<UserId>) -> ContactId {
+pub fn contact(
+    db: &Db,
+    tenant: TenantId,
+    first: &str,
+    last: &str,
+    email: Option<&str>,
+    company: Option<CompanyId>,
+    owner: Option<UserId>,
+) -> ContactId {
     let mut new = NewContact::new(tenant, first, last);
     new.email = email.map(str::to_owned);
     new.company_id = company;
     new.owner_id = owner;
-    as_service(db, tenant, move |conn| Ok(contacts::create(conn, &new, None)?.id))
+    as_service(db, tenant, move |conn| {
+        Ok(contacts::create(conn, &new, None)?.id)
+    })
 }
 
 /// GET as htmx does (the results fragment, not the whole page).
-pub async fn htmx_get(client: &TestClient, path: &str) -> (StatusCode, reqwest::header::HeaderMap, Page) {
+pub async fn htmx_get(
+    client: &TestClient,
+    path: &str,
+) -> (StatusCode, reqwest::header::HeaderMap, Page) {
     let response = client
         .http
         .get(client.url(path))
@@ -140,8 +174,14 @@ pub async fn htmx_get(client: &TestClient, path: &str) -> (StatusCode, reqwest::
 }
 
 /// POST a form as htmx does (CSRF in the header).
-pub async fn htmx_post(client: &TestClient, path: &str, fields: &[(&str, &str)]) -> (StatusCode, reqwest::header::HeaderMap, Page) {
-    let token = client.csrf_token().unwrap_or_else(|| panic!("load a page before POST {path}"));
+pub async fn htmx_post(
+    client: &TestClient,
+    path: &str,
+    fields: &[(&str, &str)],
+) -> (StatusCode, reqwest::header::HeaderMap, Page) {
+    let token = client
+        .csrf_token()
+        .unwrap_or_else(|| panic!("load a page before POST {path}"));
     let response = client
         .http
         .post(client.url(path))

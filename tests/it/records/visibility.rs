@@ -60,7 +60,11 @@ struct Counts {
 }
 
 /// What of the secret company's world a scope sees, read straight from the database.
-fn dependents(db: &rapport::db::Db, scope: TenantScope, secret: (i64, i64)) -> (i64, i64, i64, i64) {
+fn dependents(
+    db: &rapport::db::Db,
+    scope: TenantScope,
+    secret: (i64, i64),
+) -> (i64, i64, i64, i64) {
     let counts: Counts = db
         .tenant_blocking(&scope, |conn| -> anyhow::Result<Counts> {
             Ok(diesel::sql_query(
@@ -74,7 +78,12 @@ fn dependents(db: &rapport::db::Db, scope: TenantScope, secret: (i64, i64)) -> (
             .get_result(conn)?)
         })
         .unwrap_or_else(|err| panic!("{err:#}"));
-    (counts.activities, counts.notes, counts.tasks, counts.taggings)
+    (
+        counts.activities,
+        counts.notes,
+        counts.tasks,
+        counts.taggings,
+    )
 }
 
 #[tokio::test]
@@ -85,21 +94,47 @@ async fn in_own_mode_a_rep_cannot_reach_another_reps_company_by_any_path() {
     let rep = app.login(&tenants.a.rep_email, PASSWORD).await;
     let (status, list) = rep.page("/companies").await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(row_names(&list), ["Alpha Windows Customer"], "only their own company");
+    assert_eq!(
+        row_names(&list),
+        ["Alpha Windows Customer"],
+        "only their own company"
+    );
     assert_eq!(list.text("[data-testid=list-count]"), "1 companies");
 
     // Search, filters, palette, pickers, export.
-    for path in ["/companies?q=secret", "/companies?q=secret.example", "/companies?city=Denver", "/contacts?q=sam"] {
+    for path in [
+        "/companies?q=secret",
+        "/companies?q=secret.example",
+        "/companies?city=Denver",
+        "/contacts?q=sam",
+    ] {
         let (_, page) = rep.page(path).await;
-        assert!(row_names(&page).is_empty(), "{path} shows {:?}", row_names(&page));
+        assert!(
+            row_names(&page).is_empty(),
+            "{path} shows {:?}",
+            row_names(&page)
+        );
     }
     let (_, _, palette) = htmx_get(&rep, "/palette?q=secret").await;
     assert!(palette.exists("[data-testid=palette-empty]"));
     let (_, _, picks) = htmx_get(&rep, "/pick/company?picker_q=secret").await;
     assert!(!picks.exists("[data-pick-id]"));
-    let csv = rep.get("/companies/export.csv").await.text().await.unwrap_or_default();
-    assert!(csv.contains("Alpha Windows Customer") && !csv.contains("Secret"), "{csv}");
-    let csv = rep.get("/contacts/export.csv?cols=name,email").await.text().await.unwrap_or_default();
+    let csv = rep
+        .get("/companies/export.csv")
+        .await
+        .text()
+        .await
+        .unwrap_or_default();
+    assert!(
+        csv.contains("Alpha Windows Customer") && !csv.contains("Secret"),
+        "{csv}"
+    );
+    let csv = rep
+        .get("/contacts/export.csv?cols=name,email")
+        .await
+        .text()
+        .await
+        .unwrap_or_default();
     assert!(!csv.contains("sam@secret.example"));
 
     // By id: pages, fragments, graph and API all say "not found".
@@ -121,28 +156,77 @@ async fn in_own_mode_a_rep_cannot_reach_another_reps_company_by_any_path() {
     assert_eq!(status, StatusCode::NOT_FOUND);
 
     // Nor can it be changed.
-    let (status, _, _) = htmx_post(&rep, &format!("/companies/{c}/fields/name"), &[("name", "Mine")]).await;
+    let (status, _, _) = htmx_post(
+        &rep,
+        &format!("/companies/{c}/fields/name"),
+        &[("name", "Mine")],
+    )
+    .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
-    let (_, _, toast) = htmx_post(&rep, "/companies/bulk", &[("ids", &c.to_string()), ("action", "tag_add"), ("tag_name", "Poke")]).await;
+    let (_, _, toast) = htmx_post(
+        &rep,
+        "/companies/bulk",
+        &[
+            ("ids", &c.to_string()),
+            ("action", "tag_add"),
+            ("tag_name", "Poke"),
+        ],
+    )
+    .await;
     assert_eq!(toast.text("[data-testid=toast]"), "Tagged 0 companies.");
-    let (status, _, _) = htmx_post(&rep, &format!("/records/company/{c}/tags"), &[("name", "Poke")]).await;
+    let (status, _, _) = htmx_post(
+        &rep,
+        &format!("/records/company/{c}/tags"),
+        &[("name", "Poke")],
+    )
+    .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 
     // Reps may only hand records to people whose records they see.
-    let (_, _, toast) = htmx_post(&rep, "/contacts/bulk", &[("ids", &tenants.a.contact_id.0.to_string()), ("action", "owner"), ("owner_id", &secret.rep2.0.to_string())]).await;
-    assert_eq!(toast.text("[data-testid=toast]"), "You can only hand records to people whose records you can see.");
+    let (_, _, toast) = htmx_post(
+        &rep,
+        "/contacts/bulk",
+        &[
+            ("ids", &tenants.a.contact_id.0.to_string()),
+            ("action", "owner"),
+            ("owner_id", &secret.rep2.0.to_string()),
+        ],
+    )
+    .await;
+    assert_eq!(
+        toast.text("[data-testid=toast]"),
+        "You can only hand records to people whose records you can see."
+    );
 
     // Everything hanging off it is hidden from the rep, not from its owner or an admin.
     let tenant = tenants.a.tenant_id;
     let ids = (c, p);
-    let scope = |user: UserId, role: &str| TenantScope { tenant_id: tenant.0, user_id: Some(user.0), role: role.to_owned(), team_id: None };
-    let (rep_scope, rep2_scope, admin_scope) = (scope(tenants.a.rep_id, "rep"), scope(secret.rep2, "rep"), scope(tenants.a.admin_id, "admin"));
+    let scope = |user: UserId, role: &str| TenantScope {
+        tenant_id: tenant.0,
+        user_id: Some(user.0),
+        role: role.to_owned(),
+        team_id: None,
+    };
+    let (rep_scope, rep2_scope, admin_scope) = (
+        scope(tenants.a.rep_id, "rep"),
+        scope(secret.rep2, "rep"),
+        scope(tenants.a.admin_id, "admin"),
+    );
     let (for_rep, for_owner, for_admin) = app
-        .blocking(move |db| (dependents(&db, rep_scope, ids), dependents(&db, rep2_scope, ids), dependents(&db, admin_scope, ids)))
+        .blocking(move |db| {
+            (
+                dependents(&db, rep_scope, ids),
+                dependents(&db, rep2_scope, ids),
+                dependents(&db, admin_scope, ids),
+            )
+        })
         .await;
     assert_eq!(for_rep, (0, 0, 0, 0));
     assert_eq!(for_owner.1, 1);
-    assert!(for_owner.0 >= 2, "company_created, contact_created and the call");
+    assert!(
+        for_owner.0 >= 2,
+        "company_created, contact_created and the call"
+    );
     assert_eq!(for_owner, for_admin);
 
     // The owner and an admin do see it.
@@ -171,9 +255,18 @@ async fn deals_teams_and_managers_widen_what_people_see() {
                 .bind::<BigInt, _>(c)
                 .bind::<BigInt, _>(deal.0)
                 .execute(conn)?;
-            rapport::domain::deal_contacts::upsert(conn, tenant, None, &rapport::domain::deal_contacts::Link {
-                deal_id: deal.0, contact_id: contact.0, role: "decision_maker".to_owned(), influence_level: None, is_champion: false,
-            })?;
+            rapport::domain::deal_contacts::upsert(
+                conn,
+                tenant,
+                None,
+                &rapport::domain::deal_contacts::Link {
+                    deal_id: deal.0,
+                    contact_id: contact.0,
+                    role: "decision_maker".to_owned(),
+                    influence_level: None,
+                    is_champion: false,
+                },
+            )?;
             Ok(())
         })
     })
@@ -186,8 +279,12 @@ async fn deals_teams_and_managers_widen_what_people_see() {
     // Team mode: teammates see each other's records; others do not.
     app.blocking(move |db| {
         helpers::as_service(&db, tenant, move |conn| {
-            diesel::sql_query("UPDATE deals SET company_id = NULL WHERE id = $1").bind::<BigInt, _>(deal.0).execute(conn)?;
-            diesel::sql_query("DELETE FROM deal_contacts WHERE deal_id = $1").bind::<BigInt, _>(deal.0).execute(conn)?;
+            diesel::sql_query("UPDATE deals SET company_id = NULL WHERE id = $1")
+                .bind::<BigInt, _>(deal.0)
+                .execute(conn)?;
+            diesel::sql_query("DELETE FROM deal_contacts WHERE deal_id = $1")
+                .bind::<BigInt, _>(deal.0)
+                .execute(conn)?;
             Ok(())
         })
     })
@@ -195,7 +292,9 @@ async fn deals_teams_and_managers_widen_what_people_see() {
     let (status, _) = rep.page(&format!("/companies/{c}")).await;
     assert_eq!(status, StatusCode::NOT_FOUND, "the link is gone");
     let (rep_id, rep2) = (tenants.a.rep_id, secret.rep2);
-    let manager = app.blocking(|db| helpers::user_id(&db, "manager@alpha.test")).await;
+    let manager = app
+        .blocking(|db| helpers::user_id(&db, "manager@alpha.test"))
+        .await;
     app.blocking(move |db| {
         helpers::team_with(&db, tenant, "North", &[rep2, manager]);
         helpers::team_with(&db, tenant, "South", &[rep_id]);
@@ -207,18 +306,24 @@ async fn deals_teams_and_managers_widen_what_people_see() {
     assert_eq!(status, StatusCode::NOT_FOUND, "another team's record");
     let manager_client = app.login("manager@alpha.test", PASSWORD).await;
     let (status, _) = manager_client.page(&format!("/companies/{c}")).await;
-    assert_eq!(status, StatusCode::OK, "the manager sees the team's records");
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "the manager sees the team's records"
+    );
     let (_, list) = manager_client.page("/companies").await;
     assert_eq!(row_names(&list), ["Secret Holdings"]);
 
     // Own mode: managers still see their team's records.
-    app.blocking(move |db| helpers::set_visibility(&db, tenant, "own")).await;
+    app.blocking(move |db| helpers::set_visibility(&db, tenant, "own"))
+        .await;
     let manager_client = app.login("manager@alpha.test", PASSWORD).await;
     let (status, _) = manager_client.page(&format!("/companies/{c}")).await;
     assert_eq!(status, StatusCode::OK);
 
     // And in "all" mode everyone sees everything.
-    app.blocking(move |db| helpers::set_visibility(&db, tenant, "all")).await;
+    app.blocking(move |db| helpers::set_visibility(&db, tenant, "all"))
+        .await;
     let rep = app.login(&tenants.a.rep_email, PASSWORD).await;
     let (_, list) = rep.page("/companies").await;
     assert_eq!(row_names(&list).len(), 2);
@@ -238,13 +343,24 @@ async fn only_admins_change_the_visibility_mode() {
     let admin = app.login(&tenants.a.admin_email, PASSWORD).await;
     let (status, page) = admin.page("/admin/visibility").await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(page.attr("input[name=mode][checked]", "value").as_deref(), Some("all"));
-    let saved = admin.post_form("/admin/visibility", &[("mode", "own")]).await;
+    assert_eq!(
+        page.attr("input[name=mode][checked]", "value").as_deref(),
+        Some("all")
+    );
+    let saved = admin
+        .post_form("/admin/visibility", &[("mode", "own")])
+        .await;
     assert_eq!(saved.status(), StatusCode::SEE_OTHER);
     let (_, page) = admin.page("/admin/visibility").await;
-    assert_eq!(page.attr("input[name=mode][checked]", "value").as_deref(), Some("own"));
+    assert_eq!(
+        page.attr("input[name=mode][checked]", "value").as_deref(),
+        Some("own")
+    );
     // The other tenant is untouched.
     let other = app.login(&tenants.b.admin_email, PASSWORD).await;
     let (_, page) = other.page("/admin/visibility").await;
-    assert_eq!(page.attr("input[name=mode][checked]", "value").as_deref(), Some("all"));
+    assert_eq!(
+        page.attr("input[name=mode][checked]", "value").as_deref(),
+        Some("all")
+    );
 }
