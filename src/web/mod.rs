@@ -17,9 +17,13 @@ pub mod forms;
 pub mod home;
 pub mod identity;
 pub mod nav;
+pub mod notes;
 pub mod render;
 pub mod settings;
+pub mod tasks;
+pub mod timeline;
 pub mod trace;
+pub mod when;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -78,6 +82,8 @@ pub fn app(
         .configure(settings::configure)
         .configure(admin::configure)
         .configure(api::configure)
+        .configure(timeline::configure)
+        .configure(notes::configure)
         .default_service(web::to(|| async { Err::<HttpResponse, _>(AppError::NotFound) }))
         .wrap(from_fn(flash::clear_shown_flash))
         .wrap(from_fn(csrf::csrf_protect))

@@ -1,0 +1,3 @@
+//! Tasks.
+
+pub mod form;
