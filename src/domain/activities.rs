@@ -27,7 +27,7 @@ macro_rules! activity_types {
                 match self { $(ActivityType::$variant => $label,)* }
             }
 
-            /// The name of the icon in `static/icons.svg`.
+            /// The name of the icon in `static/icons-activity.svg`.
             pub fn icon(self) -> &'static str {
                 match self { $(ActivityType::$variant => $icon,)* }
             }

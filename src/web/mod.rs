@@ -84,6 +84,7 @@ pub fn app(
         .configure(api::configure)
         .configure(timeline::configure)
         .configure(notes::configure)
+        .configure(tasks::configure)
         .default_service(web::to(|| async { Err::<HttpResponse, _>(AppError::NotFound) }))
         .wrap(from_fn(flash::clear_shown_flash))
         .wrap(from_fn(csrf::csrf_protect))

@@ -8,6 +8,7 @@ use crate::web::identity::Identity;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Section {
     Home,
+    MyTasks,
     ApiTokens,
     Users,
     SecurityLog,
@@ -41,6 +42,14 @@ const ENTRIES: &[Entry] = &[
         href: "/",
         icon: "home",
         needs: None,
+        secondary: false,
+    },
+    Entry {
+        section: Section::MyTasks,
+        label: "My tasks",
+        href: "/tasks",
+        icon: "check",
+        needs: Some(Permission::RecordsRead),
         secondary: false,
     },
     Entry {

@@ -1,0 +1,409 @@
+//! What can be done to one task: show, edit, complete (undo = reopen), snooze, delete
+//! (undo = restore), and its subtasks (add, tick off). Each answers htmx with a fragment
+//! or a toast and tells the page what changed; plain posts redirect back.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use chrono::Utc;
+use serde::Deserialize;
+
+use crate::domain::ids::TaskId;
+use crate::domain::roles::Permission;
+use crate::domain::tasks::{self, Task, TaskDraft, TaskView};
+use crate::error::AppError;
+use crate::web::AppState;
+use crate::web::flash::{self, Flash};
+use crate::web::forms::FieldErrors;
+use crate::web::identity::Identity;
+use crate::web::render::{html, html_with_status, is_htmx};
+use crate::web::tasks::form::{Assignee, TaskForm};
+use crate::web::tasks::view::{TaskContext, snooze_until};
+use crate::web::tasks::{CHANGED, TaskRow, assignees, context, safe_return};
+use crate::web::timeline::{UndoToast, triggers};
+use crate::web::when;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/tasks/{id}", web::get().to(show))
+        .route("/tasks/{id}", web::post().to(update))
+        .route("/tasks/{id}/edit", web::get().to(edit))
+        .route("/tasks/{id}/complete", web::post().to(complete))
+        .route("/tasks/{id}/reopen", web::post().to(reopen))
+        .route("/tasks/{id}/snooze", web::post().to(snooze))
+        .route("/tasks/{id}/delete", web::post().to(delete))
+        .route("/tasks/{id}/restore", web::post().to(restore))
+        .route("/tasks/{id}/subtasks", web::post().to(add_subtask))
+        .route("/tasks/{id}/toggle", web::post().to(toggle_subtask));
+}
+
+#[derive(Template)]
+#[template(path = "tasks/_edit.html")]
+struct TaskEdit {
+    ctx: TaskContext,
+    task: TaskView,
+    form: TaskForm,
+    errors: FieldErrors,
+    assignees: Vec<Assignee>,
+}
+
+/// Fields every action form may carry.
+#[derive(Debug, Default, Deserialize)]
+struct Back {
+    #[serde(default)]
+    return_to: String,
+}
+
+async fn load(
+    state: &AppState,
+    identity: &Identity,
+    id: TaskId,
+) -> Result<TaskView, AppError> {
+    state
+        .db
+        .tenant(&identity.scope(), move |conn| Ok(tasks::view(conn, id)?))
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+/// Runs one change and fails with 404 when the task is not (or no longer) visible.
+async fn apply<F>(state: &AppState, identity: &Identity, change: F) -> Result<Task, AppError>
+where
+    F: FnOnce(&mut diesel::PgConnection) -> diesel::QueryResult<Option<Task>> + Send + 'static,
+{
+    state
+        .db
+        .tenant(&identity.scope(), move |conn| Ok(change(conn)?))
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+async fn show(
+    identity: Identity,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    identity.require(Permission::RecordsRead)?;
+    let task = load(&state, &identity, TaskId(path.into_inner())).await?;
+    html(&TaskRow {
+        ctx: context(&identity, "/tasks".to_owned()),
+        task,
+    })
+}
+
+async fn edit(
+    identity: Identity,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    identity.require(Permission::RecordsWrite)?;
+    let id = TaskId(path.into_inner());
+    let (task, people) = state
+        .db
+        .tenant(&identity.scope(), move |conn| {
+            let task = tasks::view(conn, id)?.ok_or(AppError::NotFound)?;
+            Ok((task, assignees(conn)?))
+        })
+        .await?;
+    let form = TaskForm::from_task(&task.task, identity.time_zone);
+    html(&TaskEdit {
+        ctx: context(&identity, "/tasks".to_owned()),
+        task,
+        form,
+        errors: FieldErrors::default(),
+        assignees: people,
+    })
+}
+
+async fn update(
+    req: HttpRequest,
+    identity: Identity,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+    form: web::Form<TaskForm>,
+) -> Result<HttpResponse, AppError> {
+    identity.require(Permission::RecordsWrite)?;
+    let id = TaskId(path.into_inner());
+    let (task, people) = state
+        .db
+        .tenant(&identity.scope(), move |conn| {
+            let task = tasks::view(conn, id)?.ok_or(AppError::NotFound)?;
+            Ok((task, assignees(conn)?))
+        })
+        .await?;
+    let form = form.into_inner();
+    let ctx = context(&identity, "/tasks".to_owned());
+    let draft: TaskDraft = match form.validate(identity.time_zone, &people) {
+        Ok(draft) => draft,
+        Err(errors) => {
+            return html_with_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &TaskEdit {
+                    ctx,
+                    task,
+                    form,
+                    errors,
+                    assignees: people,
+                },
+            );
+        }
+    };
+    let tenant_id = identity.tenant_id;
+    let actor = Some(identity.user_id);
+    apply(&state, &identity, move |conn| {
+        tasks::update(conn, tenant_id, id, &draft, actor)
+    })
+    .await?;
+    if !is_htmx(&req) {
+        return Ok(flash::redirect(&req, "/tasks", Flash::success("Task saved.")));
+    }
+    let task = load(&state, &identity, id).await?;
+    let mut response = html(&TaskRow { ctx, task })?;
+    triggers(&mut response, CHANGED);
+    Ok(response)
+}
+
+async fn complete(
+    req: HttpRequest,
+    identity: Identity,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+    back: web::Form<Back>,
+) -> Result<HttpResponse, AppError> {
+    identity.require(Permission::RecordsWrite)?;
+    let id = TaskId(path.into_inner());
+    let (tenant_id, actor) = (identity.tenant_id, Some(identity.user_id));
+    let task = apply(&state, &identity, move |conn| {
+        tasks::complete(conn, tenant_id, id, actor, Utc::now())
+    })
+    .await?;
+    UndoToast {
+        message: format!("Completed “{}”.", task.subject),
+        undo_url: Some(format!("/tasks/{}/reopen", id.0)),
+        csrf_token: identity.csrf_token().unwrap_or("").to_owned(),
+    }
+    .respond(&req, &safe_return(&back.return_to, "/tasks"), CHANGED)
+}
+
+async fn reopen(
+    req: HttpRequest,
+    identity: Identity,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+    back: web::Form<Back>,
+) -> Result<HttpResponse, AppError> {
+    identity.require(Permission::RecordsWrite)?;
+    let id = TaskId(path.into_inner());
+    let (tenant_id, actor) = (identity.tenant_id, Some(identity.user_id));
+    let task = apply(&state, &identity, move |conn| {
+        tasks::reopen(conn, tenant_id, id, actor)
+    })
+    .await?;
+    UndoToast {
+        message: format!("Reopened “{}”.", task.subject),
+        undo_url: None,
+        csrf_token: String::new(),
+    }
+    .respond(&req, &safe_return(&back.return_to, "/tasks"), CHANGED)
+}
+
+#[derive(Debug, Deserialize)]
+struct SnoozeForm {
+    /// A preset: 3h, tomorrow, next_week.
+    #[serde(default)]
+    until: String,
+    /// Or a date and time (datetime-local).
+    #[serde(default)]
+    until_at: String,
+    #[serde(default)]
+    return_to: String,
+}
+
+async fn snooze(
+    req: HttpRequest,
+    identity: Identity,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+    form: web::Form<SnoozeForm>,
+) -> Result<HttpResponse, AppError> {
+    identity.require(Permission::RecordsWrite)?;
+    let id = TaskId(path.into_inner());
+    let tz = identity.time_zone;
+    let now = Utc::now();
+    let until = if form.until_at.trim().is_empty() {
+        snooze_until(form.until.trim(), now, tz)
+            .ok_or_else(|| AppError::bad_request("Choose when to snooze until."))?
+    } else {
+        when::local_datetime(&form.until_at, tz).map_err(AppError::bad_request)?
+    };
+    if until <= now {
+        return Err(AppError::bad_request("Snooze to a time in the future."));
+    }
+    let (tenant_id, actor) = (identity.tenant_id, Some(identity.user_id));
+    let task = apply(&state, &identity, move |conn| {
+        tasks::snooze(conn, tenant_id, id, until, actor)
+    })
+    .await?;
+    let ctx = context(&identity, String::new());
+    UndoToast {
+        message: format!("Snoozed “{}” to {}.", task.subject, ctx.when(&until)),
+        undo_url: None,
+        csrf_token: String::new(),
+    }
+    .respond(&req, &safe_return(&form.return_to, "/tasks"), CHANGED)
+}
+
+async fn delete(
+    req: HttpRequest,
+    identity: Identity,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+    back: web::Form<Back>,
+) -> Result<HttpResponse, AppError> {
+    identity.require(Permission::RecordsWrite)?;
+    let id = TaskId(path.into_inner());
+    let ctx = context(&identity, String::new());
+    let found = load(&state, &identity, id).await?;
+    if !ctx.can_delete(&found.task) {
+        return Err(AppError::Forbidden);
+    }
+    let (tenant_id, actor) = (identity.tenant_id, Some(identity.user_id));
+    let task = apply(&state, &identity, move |conn| {
+        tasks::delete(conn, tenant_id, id, actor, Utc::now())
+    })
+    .await?;
+    UndoToast {
+        message: format!("Deleted “{}”.", task.subject),
+        undo_url: Some(format!("/tasks/{}/restore", id.0)),
+        csrf_token: ctx.csrf_token.clone(),
+    }
+    .respond(&req, &safe_return(&back.return_to, "/tasks"), CHANGED)
+}
+
+async fn restore(
+    req: HttpRequest,
+    identity: Identity,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+    back: web::Form<Back>,
+) -> Result<HttpResponse, AppError> {
+    identity.require(Permission::RecordsWrite)?;
+    let id = TaskId(path.into_inner());
+    let ctx = context(&identity, String::new());
+    let found = state
+        .db
+        .tenant(&identity.scope(), move |conn| Ok(tasks::find(conn, id)?))
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if !ctx.can_delete(&found) {
+        return Err(AppError::Forbidden);
+    }
+    let (tenant_id, actor) = (identity.tenant_id, Some(identity.user_id));
+    let task = apply(&state, &identity, move |conn| {
+        tasks::restore(conn, tenant_id, id, actor)
+    })
+    .await?;
+    UndoToast {
+        message: format!("Restored “{}”.", task.subject),
+        undo_url: None,
+        csrf_token: String::new(),
+    }
+    .respond(&req, &safe_return(&back.return_to, "/tasks"), CHANGED)
+}
+
+#[derive(Debug, Deserialize)]
+struct SubtaskForm {
+    #[serde(default)]
+    subject: String,
+    #[serde(default)]
+    return_to: String,
+}
+
+/// Adds a subtask (same links and assignee as its parent) and shows the parent again,
+/// expanded.
+async fn add_subtask(
+    req: HttpRequest,
+    identity: Identity,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+    form: web::Form<SubtaskForm>,
+) -> Result<HttpResponse, AppError> {
+    identity.require(Permission::RecordsWrite)?;
+    let parent = TaskId(path.into_inner());
+    let subject = form.subject.trim().to_owned();
+    let mut ctx = context(&identity, safe_return(&form.return_to, "/tasks"));
+    ctx.open_task = Some(parent);
+    if subject.is_empty() || subject.chars().count() > tasks::SUBJECT_MAX {
+        let task = load(&state, &identity, parent).await?;
+        ctx.subtask_error = Some(format!(
+            "Give the subtask a name (up to {} characters).",
+            tasks::SUBJECT_MAX
+        ));
+        ctx.subtask_draft = form.subject.clone();
+        return html_with_status(StatusCode::UNPROCESSABLE_ENTITY, &TaskRow { ctx, task });
+    }
+    let (tenant_id, actor) = (identity.tenant_id, Some(identity.user_id));
+    let parent_task = load(&state, &identity, parent).await?.task;
+    if parent_task.parent_task_id.is_some() {
+        return Err(AppError::bad_request("Subtasks cannot have subtasks."));
+    }
+    let draft = TaskDraft {
+        subject,
+        description: None,
+        due_at: None,
+        reminder_at: None,
+        priority: "normal".to_owned(),
+        assignee_id: parent_task.assignee_id,
+    };
+    let links = parent_task.links();
+    state
+        .db
+        .tenant(&identity.scope(), move |conn| {
+            Ok(tasks::create(conn, tenant_id, &draft, links, Some(parent), actor)?)
+        })
+        .await?;
+    parent_row(&req, &state, &identity, ctx, parent, "Subtask added.").await
+}
+
+/// Ticks a subtask off (or back on) and shows its parent again, expanded.
+async fn toggle_subtask(
+    req: HttpRequest,
+    identity: Identity,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+    back: web::Form<Back>,
+) -> Result<HttpResponse, AppError> {
+    identity.require(Permission::RecordsWrite)?;
+    let id = TaskId(path.into_inner());
+    let (tenant_id, actor) = (identity.tenant_id, Some(identity.user_id));
+    let task = apply(&state, &identity, move |conn| {
+        match tasks::find(conn, id)? {
+            Some(task) if task.is_open() => tasks::complete(conn, tenant_id, id, actor, Utc::now()),
+            Some(_) => tasks::reopen(conn, tenant_id, id, actor),
+            None => Ok(None),
+        }
+    })
+    .await?;
+    let parent = task.parent_task_id.unwrap_or(task.id);
+    let mut ctx = context(&identity, safe_return(&back.return_to, "/tasks"));
+    ctx.open_task = Some(parent);
+    parent_row(&req, &state, &identity, ctx, parent, "Subtask updated.").await
+}
+
+async fn parent_row(
+    req: &HttpRequest,
+    state: &AppState,
+    identity: &Identity,
+    ctx: TaskContext,
+    parent: TaskId,
+    message: &str,
+) -> Result<HttpResponse, AppError> {
+    if !is_htmx(req) {
+        let back = ctx.return_to.clone();
+        return Ok(flash::redirect(req, &back, Flash::success(message)));
+    }
+    let task = load(state, identity, parent).await?;
+    let mut response = html(&TaskRow { ctx, task })?;
+    // The row itself is the update; only the timeline needs to hear of it.
+    triggers(&mut response, &["timeline-changed"]);
+    Ok(response)
+}
