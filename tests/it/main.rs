@@ -11,3 +11,4 @@ mod migrations;
 mod rls;
 mod seed;
 mod tenancy;
+mod timeline;

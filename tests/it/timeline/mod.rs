@@ -1,0 +1,111 @@
+//! Tests of the timeline lane: the timeline (domain, pages, API, quick add), notes and
+//! tasks. Helpers here are specific to these areas.
+
+mod api;
+mod browser_notes_tasks;
+mod browser_timeline;
+mod domain;
+mod http;
+mod notes;
+mod tasks;
+
+use chrono::{DateTime, Utc};
+use diesel::PgConnection;
+use diesel::connection::SimpleConnection;
+use rapport::db::Db;
+use rapport::domain::activities::{ActivityType, NewActivity, log_activity};
+use rapport::domain::ids::ActivityId;
+use reqwest::StatusCode;
+use reqwest::header::HeaderMap;
+
+use crate::support::app::TestClient;
+use crate::support::fixtures::TenantFixture;
+use crate::support::html::Page;
+
+/// Runs `work` in one transaction scoped to the fixture tenant, as its admin.
+pub fn scoped<T>(
+    db: &Db,
+    tenant: &TenantFixture,
+    work: impl FnOnce(&mut PgConnection) -> anyhow::Result<T>,
+) -> T {
+    db.tenant_blocking(&tenant.scope(), work)
+        .unwrap_or_else(|err: anyhow::Error| panic!("scoped work failed: {err:#}"))
+}
+
+/// Runs SQL as the system role (fixtures that no user could write).
+pub fn as_system(db: &Db, sql: &str) {
+    db.system_blocking(|conn| -> anyhow::Result<()> {
+        conn.batch_execute(sql)?;
+        Ok(())
+    })
+    .unwrap_or_else(|err| panic!("system SQL failed: {err:#}\n{sql}"));
+}
+
+/// Logs an activity on the fixture's company at `at`.
+pub fn log_on_company(
+    db: &Db,
+    tenant: &TenantFixture,
+    kind: ActivityType,
+    title: &str,
+    at: DateTime<Utc>,
+) -> ActivityId {
+    let (company, tenant_id) = (tenant.company_id, tenant.tenant_id);
+    let title = title.to_owned();
+    scoped(db, tenant, move |conn| {
+        let mut event = NewActivity::new(kind, title, at);
+        event.company_id = Some(company);
+        Ok(log_activity(conn, tenant_id, event)?.id())
+    })
+}
+
+/// A GET as htmx makes it.
+pub async fn htmx_get(client: &TestClient, path: &str) -> (StatusCode, Page, HeaderMap) {
+    let response = client
+        .http
+        .get(client.url(path))
+        .header("HX-Request", "true")
+        .send()
+        .await
+        .unwrap_or_else(|err| panic!("GET {path}: {err}"));
+    let status = response.status();
+    let headers = response.headers().clone();
+    let body = response.text().await.unwrap_or_default();
+    (status, Page::parse(body), headers)
+}
+
+/// A POST as htmx makes it: the form fields plus the session's CSRF token in the header.
+pub async fn htmx_post(
+    client: &TestClient,
+    path: &str,
+    fields: &[(&str, &str)],
+) -> (StatusCode, Page, HeaderMap) {
+    let token = client
+        .csrf_token()
+        .unwrap_or_else(|| panic!("load a page before POST {path}"));
+    let response = client
+        .http
+        .post(client.url(path))
+        .header("HX-Request", "true")
+        .header("X-CSRF-Token", token)
+        .form(fields)
+        .send()
+        .await
+        .unwrap_or_else(|err| panic!("POST {path}: {err}"));
+    let status = response.status();
+    let headers = response.headers().clone();
+    let body = response.text().await.unwrap_or_default();
+    (status, Page::parse(body), headers)
+}
+
+/// The events an htmx response announces in `HX-Trigger`.
+pub fn triggered(headers: &HeaderMap) -> Vec<String> {
+    let value = headers
+        .get("hx-trigger")
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or("{}");
+    let parsed: serde_json::Value = serde_json::from_str(value).unwrap_or_default();
+    parsed
+        .as_object()
+        .map(|events| events.keys().cloned().collect())
+        .unwrap_or_default()
+}
