@@ -1,1 +1,294 @@
-//! placeholder
+//! Tasks over HTTP: a record's section (add with validation, complete and undo, snooze,
+//! edit, subtasks, delete and undo), their timeline entries and audit rows, "My tasks"
+//! buckets in the user's time zone with paging, and who may see or change what.
+
+use chrono::{DateTime, Duration, Utc};
+use diesel::prelude::*;
+use rapport::db::schema::{audit_logs, tasks};
+use rapport::domain::ids::TaskId;
+use rapport::domain::record_ref::RecordLinks;
+use rapport::domain::tasks::{self as task_records, TaskDraft};
+use reqwest::StatusCode;
+
+use super::{as_system, htmx_get, htmx_post, scoped, triggered};
+use crate::support::fixtures::TenantFixture;
+use crate::support::{PASSWORD, TestApp, TwoTenants};
+
+fn task_id(page: &crate::support::Page, css: &str) -> String {
+    page.attr(css, "data-task-id")
+        .unwrap_or_else(|| panic!("no task matches {css} in:\n{}", page.source))
+}
+
+/// Creates a task for `assignee` directly (fixtures for "My tasks").
+fn make_task(
+    db: &rapport::db::Db,
+    tenant: &TenantFixture,
+    subject: &str,
+    due_at: Option<DateTime<Utc>>,
+    assignee: rapport::domain::ids::UserId,
+) -> TaskId {
+    let draft = TaskDraft {
+        subject: subject.to_owned(),
+        description: None,
+        due_at,
+        reminder_at: None,
+        priority: "normal".to_owned(),
+        assignee_id: Some(assignee),
+    };
+    let links = RecordLinks {
+        contact_id: Some(tenant.contact_id),
+        ..RecordLinks::default()
+    };
+    let tenant_id = tenant.tenant_id;
+    scoped(db, tenant, move |conn| {
+        Ok(task_records::create(conn, tenant_id, &draft, links, None, None)?.id)
+    })
+}
+
+#[tokio::test]
+async fn a_records_tasks_are_added_completed_snoozed_edited_and_deleted() {
+    let app = TestApp::spawn().await;
+    let tenants = app.blocking(|db| TwoTenants::create(&db)).await;
+    let client = app.login(&tenants.a.rep_email, PASSWORD).await;
+    let company = tenants.a.company_id.to_string();
+    let section = format!("/tasks/section?company_id={company}");
+    let (status, page) = client.page(&section).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(page.text("#tasks .empty"), "No open tasks.");
+    let rep = tenants.a.rep_id.to_string();
+
+    let (status, form, _) = htmx_post(
+        &client,
+        "/tasks",
+        &[
+            ("company_id", &company), ("subject", ""), ("due_at", "2030-01-10T09:00"),
+            ("reminder_at", "2030-01-11T09:00"), ("priority", "someday"), ("assignee_id", &rep),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(form.text("#task-new-record-subject-error"), "Say what needs doing.");
+    assert_eq!(form.text("#task-new-record-reminder-error"), "Set the reminder before the due time.");
+    assert!(form.exists("#task-new-record-priority-error"));
+    assert_eq!(form.attr("#task-new-record-due", "value").as_deref(), Some("2030-01-10T09:00"));
+
+    let (status, _, headers) = htmx_post(
+        &client,
+        "/tasks",
+        &[
+            ("company_id", &company), ("subject", "Send the revised quote"), ("due_at", "2030-01-10T09:00"),
+            ("reminder_at", "2030-01-10T08:00"), ("priority", "urgent"), ("assignee_id", &rep),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(triggered(&headers).contains(&"tasks-changed".to_owned()));
+    let (_, page) = client.page(&section).await;
+    assert_eq!(page.texts("#tasks .task-subject"), vec!["Send the revised quote"]);
+    assert!(page.text("#tasks .task-line").contains("Urgent"));
+    let id = task_id(&page, "#tasks .task");
+
+    // Complete: a toast offering Undo, a timeline entry, and it leaves the open list.
+    let (status, toast, _) = htmx_post(&client, &format!("/tasks/{id}/complete"), &[]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(toast.text(".toast-text"), "Completed “Send the revised quote”.");
+    assert_eq!(toast.attr("[data-testid=toast] form", "hx-post"), Some(format!("/tasks/{id}/reopen")));
+    let (_, page) = client.page(&section).await;
+    assert!(page.exists("#tasks .empty"));
+    let completed = format!("/timeline/entries?company_id={company}&activity_type=task_completed");
+    let (_, timeline, _) = htmx_get(&client, &completed).await;
+    assert_eq!(timeline.texts(".timeline-title"), vec!["Completed: Send the revised quote"]);
+    // Undo.
+    let (status, _, _) = htmx_post(&client, &format!("/tasks/{id}/reopen"), &[]).await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, page) = client.page(&section).await;
+    assert_eq!(page.texts("#tasks .task-subject"), vec!["Send the revised quote"]);
+    let (_, timeline, _) = htmx_get(&client, &completed).await;
+    assert!(!timeline.exists(".timeline-entry"), "a reopened task is no longer completed");
+
+    // Snooze: to tomorrow morning, or to a chosen time; never into the past.
+    let (status, toast, _) =
+        htmx_post(&client, &format!("/tasks/{id}/snooze"), &[("until", "tomorrow")]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(toast.text(".toast-text").contains("to Tomorrow 09:00"), "{}", toast.source);
+    let (status, _, _) =
+        htmx_post(&client, &format!("/tasks/{id}/snooze"), &[("until_at", "2031-02-03T10:30")]).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _, _) =
+        htmx_post(&client, &format!("/tasks/{id}/snooze"), &[("until_at", "2001-01-01T10:00")]).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let task_key = TaskId(id.parse().unwrap_or_default());
+    let a = tenants.a.clone();
+    let (due, reminder) = app
+        .blocking(move |db| {
+            scoped(&db, &a, move |conn| {
+                Ok(tasks::table
+                    .find(task_key)
+                    .select((tasks::due_at, tasks::reminder_at))
+                    .first::<(Option<DateTime<Utc>>, Option<DateTime<Utc>>)>(conn)?)
+            })
+        })
+        .await;
+    assert_eq!(due.map(|d| d.to_rfc3339()), Some("2031-02-03T10:30:00+00:00".to_owned()));
+    assert_eq!(reminder.map(|r| r.to_rfc3339()), Some("2031-02-03T09:30:00+00:00".to_owned()), "the reminder moves along");
+
+    // Edit in place.
+    let (status, edit, _) = htmx_get(&client, &format!("/tasks/{id}/edit")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(edit.attr("#task-edit-subject", "value").as_deref(), Some("Send the revised quote"));
+    let (status, edit, _) = htmx_post(&client, &format!("/tasks/{id}"), &[("subject", ""), ("priority", "low")]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(edit.exists("#task-edit-subject-error"));
+    let (status, row, _) = htmx_post(
+        &client,
+        &format!("/tasks/{id}"),
+        &[("subject", "Send the final quote"), ("priority", "low"), ("due_at", "2031-02-03T10:30"), ("assignee_id", &rep)],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(row.text(".task-subject"), "Send the final quote");
+
+    // Subtasks: added and ticked off in place, the parent shown expanded.
+    let (status, row, _) = htmx_post(&client, &format!("/tasks/{id}/subtasks"), &[("subject", "Check measurements")]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(row.exists("details.task-more[open]"));
+    assert_eq!(row.texts(".subtask-subject"), vec!["Check measurements"]);
+    let sub = row.attr(".subtask", "data-subtask-id").unwrap_or_default();
+    let (status, row, _) = htmx_post(&client, &format!("/tasks/{sub}/toggle"), &[]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(row.exists(".subtask.subtask-done"));
+    assert_eq!(row.text(".task-subtask-count"), "1/1 subtasks");
+    let (status, row, _) = htmx_post(&client, &format!("/tasks/{id}/subtasks"), &[("subject", " ")]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(row.exists(&format!("#subtask-{id}-error")));
+
+    // Delete with undo.
+    let (status, toast, _) = htmx_post(&client, &format!("/tasks/{id}/delete"), &[]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(toast.attr("[data-testid=toast] form", "hx-post"), Some(format!("/tasks/{id}/restore")));
+    let (_, page) = client.page(&section).await;
+    assert!(page.exists("#tasks .empty"));
+    let (status, _, _) = htmx_post(&client, &format!("/tasks/{id}/restore"), &[]).await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, page) = client.page(&section).await;
+    assert_eq!(page.texts("#tasks .task-subject"), vec!["Send the final quote"]);
+
+    let a = tenants.a.clone();
+    let actions: Vec<String> = app
+        .blocking(move |db| {
+            scoped(&db, &a, move |conn| {
+                Ok(audit_logs::table
+                    .filter(audit_logs::entity_type.eq("task"))
+                    .filter(audit_logs::entity_id.eq(task_key.0))
+                    .order(audit_logs::id)
+                    .select(audit_logs::action)
+                    .load(conn)?)
+            })
+        })
+        .await;
+    assert_eq!(
+        actions,
+        vec![
+            "task.created", "task.completed", "task.reopened", "task.snoozed", "task.snoozed",
+            "task.updated", "task.deleted", "task.restored",
+        ]
+    );
+}
+
+#[tokio::test]
+async fn my_tasks_are_bucketed_in_the_users_time_zone_and_paged() {
+    let app = TestApp::spawn().await;
+    let tenants = app.blocking(|db| TwoTenants::create(&db)).await;
+    let tz = chrono_tz::Pacific::Kiritimati;
+    let a = tenants.a.clone();
+    let (start_today, start_tomorrow) = rapport::web::when::today_bounds(Utc::now(), tz);
+    app.blocking(move |db| {
+        as_system(&db, &format!("UPDATE users SET time_zone = 'Pacific/Kiritimati' WHERE id = {}", a.rep_id));
+        make_task(&db, &a, "Overdue one", Some(start_today - Duration::minutes(1)), a.rep_id);
+        make_task(&db, &a, "Due today", Some(start_today + Duration::minutes(1)), a.rep_id);
+        make_task(&db, &a, "Also today", Some(start_tomorrow - Duration::minutes(1)), a.rep_id);
+        for n in 0..30 {
+            make_task(&db, &a, &format!("Later {n:02}"), Some(start_tomorrow + Duration::hours(n)), a.rep_id);
+        }
+        make_task(&db, &a, "Whenever", None, a.rep_id);
+        make_task(&db, &a, "Someone else's", Some(start_today), a.admin_id);
+    })
+    .await;
+    let rep = app.login(&tenants.a.rep_email, PASSWORD).await;
+    let (status, page) = rep.page("/tasks").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(page.text("nav a[aria-current=page]"), "My tasks");
+    assert_eq!(page.texts("#bucket-overdue .task-subject"), vec!["Overdue one"]);
+    assert_eq!(page.texts("#bucket-today .task-subject"), vec!["Due today", "Also today"]);
+    assert_eq!(page.texts("#bucket-no_date .task-subject"), vec!["Whenever"]);
+    assert_eq!(page.text("#bucket-upcoming h2 .badge"), "30");
+    let upcoming = page.texts("#bucket-upcoming .task-subject");
+    assert_eq!(upcoming.len(), 25);
+    assert_eq!(upcoming.first().map(String::as_str), Some("Later 00"));
+    assert!(!page.source.contains("Someone else's"));
+
+    let more = page.attr("#bucket-upcoming [data-testid=tasks-more]", "hx-get").unwrap_or_default();
+    let (status, rows, _) = htmx_get(&rep, &more).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        rows.texts(".task-subject"),
+        (25..30).map(|n| format!("Later {n:02}")).collect::<Vec<_>>()
+    );
+    assert!(!rows.exists("[data-testid=tasks-more]"));
+
+    // The list reloads itself from /tasks/list (after completing one, say).
+    let overdue = task_id(&page, "#bucket-overdue .task");
+    htmx_post(&rep, &format!("/tasks/{overdue}/complete"), &[]).await;
+    let (_, list, _) = htmx_get(&rep, "/tasks/list").await;
+    assert!(!list.exists("#bucket-overdue"));
+
+    // Someone else's list: managers yes, reps no.
+    let admin = tenants.a.admin_id;
+    let (status, _) = rep.page(&format!("/tasks?assignee_id={admin}")).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let manager = app.login("manager@alpha.test", PASSWORD).await;
+    let (status, page) = manager.page(&format!("/tasks?assignee_id={admin}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(page.texts(".task-subject"), vec!["Someone else's"]);
+    let (status, _) = manager
+        .page(&format!("/tasks?assignee_id={}", tenants.b.admin_id))
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "nobody of that name here");
+}
+
+#[tokio::test]
+async fn another_tenant_cannot_touch_a_task() {
+    let app = TestApp::spawn().await;
+    let tenants = app.blocking(|db| TwoTenants::create(&db)).await;
+    let a = tenants.a.clone();
+    let id = app
+        .blocking(move |db| make_task(&db, &a, "Alpha only", None, a.rep_id))
+        .await;
+    let outsider = app.login(&tenants.b.admin_email, PASSWORD).await;
+    outsider.page("/").await;
+    for path in [format!("/tasks/{id}"), format!("/tasks/{id}/edit")] {
+        let (status, _, _) = htmx_get(&outsider, &path).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
+    }
+    for (path, fields) in [
+        (format!("/tasks/{id}/complete"), vec![]),
+        (format!("/tasks/{id}/reopen"), vec![]),
+        (format!("/tasks/{id}/snooze"), vec![("until", "3h")]),
+        (format!("/tasks/{id}/delete"), vec![]),
+        (format!("/tasks/{id}/restore"), vec![]),
+        (format!("/tasks/{id}/subtasks"), vec![("subject", "sneaky")]),
+        (format!("/tasks/{id}/toggle"), vec![]),
+        (format!("/tasks/{id}"), vec![("subject", "sneaky")]),
+    ] {
+        let (status, _, _) = htmx_post(&outsider, &path, &fields).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
+    }
+    // A task from My tasks cannot be pinned on another tenant's record either.
+    let (status, _, _) = htmx_post(
+        &outsider,
+        "/tasks",
+        &[("contact_id", &tenants.a.contact_id.to_string()), ("subject", "x")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
