@@ -109,3 +109,76 @@ pub fn triggered(headers: &HeaderMap) -> Vec<String> {
         .map(|events| events.keys().cloned().collect())
         .unwrap_or_default()
 }
+
+/// Waits (up to 10 s, woken by DOM changes, not by sleeping) until a JavaScript expression
+/// is true in the page; panics with `what` otherwise.
+pub async fn wait_until(client: &fantoccini::Client, condition: &str, what: &str) {
+    let script = format!(
+        "const done = arguments[arguments.length - 1];
+         const ok = () => {{ try {{ return !!({condition}); }} catch (e) {{ return false; }} }};
+         if (ok()) {{ done(true); return; }}
+         const observer = new MutationObserver(() => {{ if (ok()) {{ observer.disconnect(); done(true); }} }});
+         observer.observe(document, {{ subtree: true, childList: true, attributes: true, characterData: true }});
+         setTimeout(() => {{ observer.disconnect(); done(ok()); }}, 10000);"
+    );
+    let result = client
+        .execute_async(&script, vec![])
+        .await
+        .unwrap_or_else(|err| panic!("waiting for {what}: {err}"));
+    assert_eq!(result, serde_json::Value::Bool(true), "timed out waiting for {what}");
+}
+
+/// Evaluates a JavaScript expression in the page.
+pub async fn js(client: &fantoccini::Client, expression: &str) -> serde_json::Value {
+    client
+        .execute(&format!("return ({expression});"), vec![])
+        .await
+        .unwrap_or_else(|err| panic!("script `{expression}` failed: {err}"))
+}
+
+/// Marks the page so a later check can prove it was not reloaded.
+pub async fn mark_page(client: &fantoccini::Client) {
+    js(client, "window.__sameDocument = 'yes'").await;
+}
+
+pub async fn assert_same_page(client: &fantoccini::Client) {
+    assert_eq!(
+        js(client, "window.__sameDocument || 'reloaded'").await,
+        serde_json::Value::from("yes"),
+        "the page was reloaded"
+    );
+}
+
+/// Clicks an element after scrolling it to the middle of the window (away from the sticky
+/// top bar). If htmx replaced the element between finding and clicking it, finds it again.
+pub async fn click_centered(client: &fantoccini::Client, css: &str) {
+    let mut attempts = 0;
+    loop {
+        attempts += 1;
+        let element = crate::support::browser::wait_for(client, css).await;
+        let scrolled = client
+            .execute(
+                "arguments[0].scrollIntoView({ block: 'center' });",
+                vec![serde_json::to_value(&element).unwrap_or_default()],
+            )
+            .await;
+        let clicked = match scrolled {
+            Ok(_) => element.click().await.map(|_| ()),
+            Err(err) => Err(err),
+        };
+        match clicked {
+            Ok(()) => return,
+            Err(err) if attempts < 3 && err.to_string().contains("stale element") => continue,
+            Err(err) => panic!("cannot click {css}: {err}"),
+        }
+    }
+}
+
+/// Marks a section; `replaced(css)` is then true once htmx has swapped in a new one.
+pub async fn mark_section(client: &fantoccini::Client, css: &str) {
+    js(client, &format!("document.querySelector('{css}').dataset.old = 'yes'")).await;
+}
+
+pub fn replaced(css: &str) -> String {
+    format!("(document.querySelector('{css}') && !document.querySelector('{css}').dataset.old)")
+}
