@@ -6,6 +6,7 @@
 //! Each area adds a suite: a function that picks the URLs worth timing.
 
 mod home;
+mod timeline;
 
 use std::time::{Duration, Instant};
 
@@ -52,10 +53,14 @@ pub struct Suite {
 }
 
 /// Every suite. Add yours here.
-pub const SUITES: &[Suite] = &[Suite {
-    name: "home",
-    targets: home::targets,
-}];
+pub const SUITES: &[Suite] = &[
+    Suite {
+        name: "home",
+        targets: home::targets,
+    },
+    Suite { name: "timeline", targets: timeline::targets },
+    Suite { name: "tasks", targets: timeline::task_targets },
+];
 
 /// A suite's name and the pages it chose.
 type Plan = (&'static str, Vec<Target>);

@@ -126,6 +126,12 @@ fn into_views(conn: &mut PgConnection, rows: Vec<ViewRow>) -> QueryResult<Vec<Ta
         .collect())
 }
 
+/// `status IN ('open', 'in_progress')` as literal SQL: the open-task indexes are partial
+/// on exactly this, and a bound array would hide it from prepared (generic) plans.
+fn is_open() -> diesel::expression::SqlLiteral<diesel::sql_types::Bool> {
+    diesel::dsl::sql("\"tasks\".\"status\" IN ('open', 'in_progress')")
+}
+
 /// One live task with names and subtasks.
 pub fn view(conn: &mut PgConnection, id: TaskId) -> QueryResult<Option<TaskView>> {
     let rows: Vec<ViewRow> = with_names!().filter(tasks::id.eq(id)).load(conn)?;
@@ -149,7 +155,7 @@ pub fn open_for_record(
     limit: i64,
 ) -> QueryResult<Vec<TaskView>> {
     let mut query = with_names!()
-        .filter(tasks::status.eq_any(["open", "in_progress"]))
+        .filter(is_open())
         .filter(tasks::parent_task_id.is_null())
         .into_boxed::<diesel::pg::Pg>();
     query = match record {
@@ -276,7 +282,7 @@ pub fn my_bucket(
             let query = $query
                 .filter(tasks::assignee_id.eq(assignee))
                 .filter(tasks::deleted_at.is_null())
-                .filter(tasks::status.eq_any(["open", "in_progress"]))
+                .filter(is_open())
                 .filter(tasks::parent_task_id.is_null());
             match bucket {
                 Bucket::Overdue => query.filter(tasks::due_at.lt(day.start_of_today)),

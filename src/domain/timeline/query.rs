@@ -17,6 +17,7 @@ use crate::domain::contacts::display_name;
 use crate::domain::ids::{ActivityId, TenantId, UserId};
 
 /// A bind parameter of the generated statement.
+#[derive(Clone)]
 enum Param {
     BigInt(i64),
     BigInts(Vec<i64>),
@@ -25,7 +26,7 @@ enum Param {
 }
 
 /// SQL text plus its parameters, numbered in the order they are added.
-#[derive(Default)]
+#[derive(Clone, Default)]
 struct Statement {
     params: Vec<Param>,
 }
@@ -50,7 +51,7 @@ impl Statement {
     }
 }
 
-/// The `(id, occurred_at)` rows of every branch, each branch cut at `limit` rows.
+/// The `(id, occurred_at)` rows of every branch, merged newest first and cut at `limit`.
 fn branches(
     statement: &mut Statement,
     tenant_id: TenantId,
@@ -58,6 +59,23 @@ fn branches(
     after: Option<Cursor>,
     limit: i64,
 ) -> String {
+    let (parts, limit) = parts(statement, tenant_id, filter, after, limit);
+    // UNION (not ALL): an entry linked to two subjects appears once.
+    format!(
+        "SELECT id, occurred_at FROM ({}) AS branches ORDER BY occurred_at DESC, id DESC LIMIT {limit}",
+        parts.join(" UNION ")
+    )
+}
+
+/// One query per subject, each an ordered index scan cut at `limit` rows; also returns
+/// the limit's parameter.
+fn parts(
+    statement: &mut Statement,
+    tenant_id: TenantId,
+    filter: &TimelineFilter,
+    after: Option<Cursor>,
+    limit: i64,
+) -> (Vec<String>, String) {
     let tenant = statement.param(Param::BigInt(tenant_id.0));
     let limit = statement.param(Param::BigInt(limit));
     // Conditions every branch shares; parameters are bound once and referenced by number.
@@ -135,11 +153,7 @@ fn branches(
         let lead = statement.param(Param::BigInt(lead.0));
         parts.push(branch(&format!(" AND a.lead_id = {lead}")));
     }
-    // UNION (not ALL): an entry linked to two subjects appears once.
-    format!(
-        "SELECT id, occurred_at FROM ({}) AS branches ORDER BY occurred_at DESC, id DESC LIMIT {limit}",
-        parts.join(" UNION ")
-    )
+    (parts, limit)
 }
 
 /// Columns of an entry with its author and linked records, from `a` and its joins.
@@ -204,10 +218,25 @@ pub(super) fn count_up_to(
         found: i64,
     }
     let mut statement = Statement::default();
-    let matching = branches(&mut statement, tenant_id, filter, None, stop_at);
+    let (parts, _) = parts(&mut statement, tenant_id, filter, None, stop_at);
+    if parts.len() > 1 {
+        // The union is at least as long as any part: one subject over the cap decides it
+        // without merging (a busy company's own entries, typically). Each part is bound
+        // with all parameters; those it does not use are typed, so PostgreSQL accepts them.
+        for part in &parts {
+            let found: Found = statement
+                .clone()
+                .bind(format!("SELECT count(*) AS found FROM {part} AS matching"))
+                .get_result(conn)?;
+            if found.found >= stop_at {
+                return Ok(found.found);
+            }
+        }
+    }
     let found: Found = statement
         .bind(format!(
-            "SELECT count(*) AS found FROM ({matching}) AS matching"
+            "SELECT count(*) AS found FROM ({}) AS matching",
+            parts.join(" UNION ")
         ))
         .get_result(conn)?;
     Ok(found.found)

@@ -334,13 +334,20 @@ fn record_of(note: &Note) -> RecordRef {
     .unwrap_or(RecordRef::Company(crate::domain::ids::CompanyId(0)))
 }
 
+/// A note (htmx, e.g. "Cancel" in the edit form); a browser opening the URL directly
+/// goes to the notes of its record.
 async fn item(
+    req: HttpRequest,
     identity: Identity,
     state: web::Data<AppState>,
     path: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
     identity.require(Permission::RecordsRead)?;
     let (view, item) = load_note(&state, &identity, NoteId(path.into_inner()), false).await?;
+    if !is_htmx(&req) {
+        let back = format!("/notes?{}", view.record.query());
+        return Ok(crate::web::render::see_other(&req, &back));
+    }
     html(&NoteItemFragment { view, item })
 }
 

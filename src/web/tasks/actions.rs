@@ -3,7 +3,7 @@
 //! or a toast and tells the page what changed; plain posts redirect back.
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
 use askama::Template;
 use chrono::Utc;
 use serde::Deserialize;
@@ -13,6 +13,8 @@ use crate::domain::roles::Permission;
 use crate::domain::tasks::{self, Task, TaskDraft, TaskView};
 use crate::error::AppError;
 use crate::web::AppState;
+use crate::web::chrome::{Chrome, Page};
+use crate::web::nav::Section;
 use crate::web::flash::{self, Flash};
 use crate::web::forms::FieldErrors;
 use crate::web::identity::Identity;
@@ -46,6 +48,42 @@ struct TaskEdit {
     assignees: Vec<Assignee>,
 }
 
+/// The edit form as a page, for browsers without JavaScript.
+#[derive(Template)]
+#[template(path = "tasks/edit_page.html")]
+struct TaskEditPage {
+    chrome: Chrome,
+    ctx: TaskContext,
+    task: TaskView,
+    form: TaskForm,
+    errors: FieldErrors,
+    assignees: Vec<Assignee>,
+}
+
+/// The edit form as a fragment (htmx) or a page, with a status.
+async fn edit_response(
+    req: &HttpRequest,
+    status: StatusCode,
+    edit: TaskEdit,
+) -> Result<HttpResponse, AppError> {
+    if is_htmx(req) {
+        return html_with_status(status, &edit);
+    }
+    let page = Page::extract(req).await?;
+    let TaskEdit { ctx, task, form, errors, assignees } = edit;
+    html_with_status(
+        status,
+        &TaskEditPage {
+            chrome: page.chrome("Edit task", Section::MyTasks),
+            ctx,
+            task,
+            form,
+            errors,
+            assignees,
+        },
+    )
+}
+
 /// Fields every action form may carry.
 #[derive(Debug, Default, Deserialize)]
 struct Back {
@@ -77,13 +115,19 @@ where
         .ok_or(AppError::NotFound)
 }
 
+/// A task's row (htmx, e.g. "Cancel" in the edit form); a browser opening the URL
+/// directly goes to My tasks.
 async fn show(
+    req: HttpRequest,
     identity: Identity,
     state: web::Data<AppState>,
     path: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
     identity.require(Permission::RecordsRead)?;
     let task = load(&state, &identity, TaskId(path.into_inner())).await?;
+    if !is_htmx(&req) {
+        return Ok(crate::web::render::see_other(&req, "/tasks"));
+    }
     html(&TaskRow {
         ctx: context(&identity, "/tasks".to_owned()),
         task,
@@ -91,6 +135,7 @@ async fn show(
 }
 
 async fn edit(
+    req: HttpRequest,
     identity: Identity,
     state: web::Data<AppState>,
     path: web::Path<i64>,
@@ -105,13 +150,14 @@ async fn edit(
         })
         .await?;
     let form = TaskForm::from_task(&task.task, identity.time_zone);
-    html(&TaskEdit {
+    let edit = TaskEdit {
         ctx: context(&identity, "/tasks".to_owned()),
         task,
         form,
         errors: FieldErrors::default(),
         assignees: people,
-    })
+    };
+    edit_response(&req, StatusCode::OK, edit).await
 }
 
 async fn update(
@@ -135,16 +181,14 @@ async fn update(
     let draft: TaskDraft = match form.validate(identity.time_zone, &people) {
         Ok(draft) => draft,
         Err(errors) => {
-            return html_with_status(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &TaskEdit {
-                    ctx,
-                    task,
-                    form,
-                    errors,
-                    assignees: people,
-                },
-            );
+            let edit = TaskEdit {
+                ctx,
+                task,
+                form,
+                errors,
+                assignees: people,
+            };
+            return edit_response(&req, StatusCode::UNPROCESSABLE_ENTITY, edit).await;
         }
     };
     let tenant_id = identity.tenant_id;
@@ -208,10 +252,10 @@ async fn reopen(
 
 #[derive(Debug, Deserialize)]
 struct SnoozeForm {
-    /// A preset: 3h, tomorrow, next_week.
+    /// A preset (3h, tomorrow, next_week), or `custom` (or nothing) for `until_at`.
     #[serde(default)]
     until: String,
-    /// Or a date and time (datetime-local).
+    /// A date and time (datetime-local), used with `custom`.
     #[serde(default)]
     until_at: String,
     #[serde(default)]
@@ -229,11 +273,13 @@ async fn snooze(
     let id = TaskId(path.into_inner());
     let tz = identity.time_zone;
     let now = Utc::now();
-    let until = if form.until_at.trim().is_empty() {
-        snooze_until(form.until.trim(), now, tz)
-            .ok_or_else(|| AppError::bad_request("Choose when to snooze until."))?
-    } else {
-        when::local_datetime(&form.until_at, tz).map_err(AppError::bad_request)?
+    let until = match form.until.trim() {
+        "" | "custom" if form.until_at.trim().is_empty() => {
+            return Err(AppError::bad_request("Choose when to snooze until."));
+        }
+        "" | "custom" => when::local_datetime(&form.until_at, tz).map_err(AppError::bad_request)?,
+        preset => snooze_until(preset, now, tz)
+            .ok_or_else(|| AppError::bad_request("Choose when to snooze until."))?,
     };
     if until <= now {
         return Err(AppError::bad_request("Snooze to a time in the future."));

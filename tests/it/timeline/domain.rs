@@ -310,18 +310,32 @@ fn totals_are_capped() {
         log_on_company(&pool, &tenants.a, ActivityType::Visit, &format!("v{n}"), Utc::now());
     }
     let a = tenants.a.clone();
-    let (capped, exact) = scoped(&pool, &a, move |conn| {
+    let (capped, exact, combined) = scoped(&pool, &a, move |conn| {
         let filter = TimelineFilter {
             types: vec![ActivityType::Visit],
             ..company_filter(a.company_id)
         };
+        // Two subjects whose parts each leave some parameters unused.
+        let both = TimelineFilter {
+            subjects: Subjects {
+                company_id: Some(a.company_id),
+                lead_id: Some(a.lead_id),
+                ..Subjects::default()
+            },
+            ..filter.clone()
+        };
         Ok((
             timeline::capped_total(conn, a.tenant_id, &filter, 5)?,
             timeline::capped_total(conn, a.tenant_id, &filter, 100)?,
+            (
+                timeline::capped_total(conn, a.tenant_id, &both, 3)?,
+                timeline::capped_total(conn, a.tenant_id, &both, 100)?,
+            ),
         ))
     });
     assert_eq!(capped, CappedCount::AtLeast(5));
     assert_eq!(exact, CappedCount::Exact(6));
+    assert_eq!(combined, (CappedCount::AtLeast(3), CappedCount::Exact(6)));
 }
 
 #[test]

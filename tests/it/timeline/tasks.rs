@@ -292,3 +292,50 @@ async fn another_tenant_cannot_touch_a_task() {
     .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn without_javascript_the_same_actions_work_as_plain_pages() {
+    let app = TestApp::spawn().await;
+    let tenants = app.blocking(|db| TwoTenants::create(&db)).await;
+    let a = tenants.a.clone();
+    let id = app
+        .blocking(move |db| make_task(&db, &a, "Plain old task", None, a.rep_id))
+        .await;
+    let client = app.login(&tenants.a.rep_email, PASSWORD).await;
+    let section = format!("/tasks/section?contact_id={}", tenants.a.contact_id);
+    let (_, page) = client.page(&section).await;
+    assert_eq!(
+        page.attr(&format!("#task-{id} .task-check-form input[name=return_to]"), "value"),
+        Some(section.clone())
+    );
+
+    // The edit link opens a page with the form.
+    let (status, edit) = client.page(&format!("/tasks/{id}/edit")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(edit.exists("nav[aria-label=Main]") && edit.exists("form.task-edit"));
+    let response = client
+        .post_form(&format!("/tasks/{id}"), &[("subject", ""), ("priority", "normal")])
+        .await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = crate::support::Page::parse(response.text().await.unwrap_or_default());
+    assert!(page.exists("nav[aria-label=Main]") && page.exists("#task-edit-subject-error"));
+
+    // Completing goes back where the form said, with a message.
+    let response = client
+        .post_form(&format!("/tasks/{id}/complete"), &[("return_to", &section)])
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(crate::support::app::location(&response), section);
+    let (_, page) = client.page(&section).await;
+    assert_eq!(page.text(".flash-success"), "Completed “Plain old task”.");
+    // Never to another site.
+    let response = client
+        .post_form(&format!("/tasks/{id}/reopen"), &[("return_to", "//evil.example/")])
+        .await;
+    assert_eq!(crate::support::app::location(&response), "/tasks");
+
+    // A row's URL opened directly leads to My tasks.
+    let response = client.get(&format!("/tasks/{id}")).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(crate::support::app::location(&response), "/tasks");
+}
