@@ -58,8 +58,14 @@ pub const SUITES: &[Suite] = &[
         name: "home",
         targets: home::targets,
     },
-    Suite { name: "timeline", targets: timeline::targets },
-    Suite { name: "tasks", targets: timeline::task_targets },
+    Suite {
+        name: "timeline",
+        targets: timeline::targets,
+    },
+    Suite {
+        name: "tasks",
+        targets: timeline::task_targets,
+    },
 ];
 
 /// A suite's name and the pages it chose.

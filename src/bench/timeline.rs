@@ -34,7 +34,9 @@ pub fn targets(context: &mut SuiteContext<'_>) -> anyhow::Result<Vec<Target>> {
             diesel::dsl::max(activities::occurred_at),
         ))
         .first(context.conn)?;
-    let (oldest, newest) = oldest.zip(newest).context("the busy company has no activities")?;
+    let (oldest, newest) = oldest
+        .zip(newest)
+        .context("the busy company has no activities")?;
     let deep = Cursor {
         occurred_at: oldest + (newest - oldest) / 5,
         id: crate::domain::ids::ActivityId(i64::MAX),
@@ -54,8 +56,14 @@ pub fn targets(context: &mut SuiteContext<'_>) -> anyhow::Result<Vec<Target>> {
         .unwrap_or(context.admin_id);
     let c = company.0;
     Ok(vec![
-        Target::new("busy company, first page", format!("/timeline?company_id={c}")),
-        Target::new("… fragment (htmx slot)", format!("/timeline/entries?company_id={c}")),
+        Target::new(
+            "busy company, first page",
+            format!("/timeline?company_id={c}"),
+        ),
+        Target::new(
+            "… fragment (htmx slot)",
+            format!("/timeline/entries?company_id={c}"),
+        ),
         Target::new(
             "… calls and meetings",
             format!("/timeline?company_id={c}&activity_type=call_logged,meeting,call_inbound"),
@@ -76,8 +84,14 @@ pub fn targets(context: &mut SuiteContext<'_>) -> anyhow::Result<Vec<Target>> {
             "… deep load more (80%)",
             format!("/timeline/entries?company_id={c}&cursor={deep}"),
         ),
-        Target::new("… API page + capped total", format!("/api/timeline?company_id={c}")),
-        Target::new("contact + company", format!("/timeline?contact_id={}&company_id={c}", contact.0)),
+        Target::new(
+            "… API page + capped total",
+            format!("/api/timeline?company_id={c}"),
+        ),
+        Target::new(
+            "contact + company",
+            format!("/timeline?contact_id={}&company_id={c}", contact.0),
+        ),
     ])
 }
 
@@ -94,8 +108,14 @@ pub fn task_targets(context: &mut SuiteContext<'_>) -> anyhow::Result<Vec<Target
         .first::<Option<UserId>>(context.conn)?;
     let busiest = busiest.context("no open tasks: run `seed --scale large`")?;
     Ok(vec![
-        Target::new("My tasks, busiest rep", format!("/tasks?assignee_id={}", busiest.0)),
-        Target::new("… list refresh", format!("/tasks/list?assignee_id={}", busiest.0)),
+        Target::new(
+            "My tasks, busiest rep",
+            format!("/tasks?assignee_id={}", busiest.0),
+        ),
+        Target::new(
+            "… list refresh",
+            format!("/tasks/list?assignee_id={}", busiest.0),
+        ),
         Target::new(
             "… show more (upcoming)",
             format!(
@@ -104,7 +124,13 @@ pub fn task_targets(context: &mut SuiteContext<'_>) -> anyhow::Result<Vec<Target
                 (Utc::now() + chrono::Duration::days(7)).timestamp_micros()
             ),
         ),
-        Target::new("busy company, open tasks", format!("/tasks/section?company_id={}", company.0)),
-        Target::new("busy company, notes", format!("/notes?company_id={}", company.0)),
+        Target::new(
+            "busy company, open tasks",
+            format!("/tasks/section?company_id={}", company.0),
+        ),
+        Target::new(
+            "busy company, notes",
+            format!("/notes?company_id={}", company.0),
+        ),
     ])
 }

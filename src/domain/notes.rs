@@ -168,7 +168,11 @@ pub fn set_pinned(
     pinned: bool,
     actor: Option<UserId>,
 ) -> QueryResult<Option<Note>> {
-    let action = if pinned { "note.pinned" } else { "note.unpinned" };
+    let action = if pinned {
+        "note.pinned"
+    } else {
+        "note.unpinned"
+    };
     change(conn, tenant_id, id, actor, action, |conn| {
         diesel::update(notes::table.find(id))
             .set(notes::pinned.eq(pinned))

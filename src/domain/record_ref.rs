@@ -155,10 +155,12 @@ pub fn contacts_of_company(
         .load(conn)?;
     Ok(rows
         .into_iter()
-        .map(|(id, first, last, email)| crate::domain::timeline::LinkedRecord {
-            id: id.0,
-            name: display_name(&first, &last, email.as_deref()),
-        })
+        .map(
+            |(id, first, last, email)| crate::domain::timeline::LinkedRecord {
+                id: id.0,
+                name: display_name(&first, &last, email.as_deref()),
+            },
+        )
         .collect())
 }
 

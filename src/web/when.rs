@@ -13,7 +13,8 @@ pub fn local_datetime(text: &str, tz: Tz) -> Result<DateTime<Utc>, &'static str>
         .or_else(|_| NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S"))
         .or_else(|_| NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M"))
         .map_err(|_| "Enter a date and time like 2026-01-15 14:30.")?;
-    from_local(naive, tz).ok_or("That time does not exist in your time zone (a clock change skips it).")
+    from_local(naive, tz)
+        .ok_or("That time does not exist in your time zone (a clock change skips it).")
 }
 
 /// Midnight at the start of a local calendar day (`YYYY-MM-DD`).

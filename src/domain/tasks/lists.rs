@@ -95,10 +95,11 @@ fn into_views(conn: &mut PgConnection, rows: Vec<ViewRow>) -> QueryResult<Vec<Ta
             .load(conn)?
     };
     let person = |parts: Option<NameParts>, id: Option<i64>| {
-        id.zip(parts).map(|(id, (first, last, email))| LinkedRecord {
-            id,
-            name: display_name(&first, &last, email.as_deref()),
-        })
+        id.zip(parts)
+            .map(|(id, (first, last, email))| LinkedRecord {
+                id,
+                name: display_name(&first, &last, email.as_deref()),
+            })
     };
     Ok(rows
         .into_iter()

@@ -218,16 +218,23 @@ pub fn set_status(
     status: &'static str,
     actor: Option<UserId>,
 ) -> QueryResult<Option<Task>> {
-    change(conn, tenant_id, id, actor, "task.status_changed", |conn, _| {
-        diesel::update(tasks::table.find(id))
-            .set((
-                tasks::status.eq(status),
-                tasks::completed_at.eq(None::<DateTime<Utc>>),
-                tasks::completed_by.eq(None::<UserId>),
-            ))
-            .returning(Task::as_returning())
-            .get_result(conn)
-    })
+    change(
+        conn,
+        tenant_id,
+        id,
+        actor,
+        "task.status_changed",
+        |conn, _| {
+            diesel::update(tasks::table.find(id))
+                .set((
+                    tasks::status.eq(status),
+                    tasks::completed_at.eq(None::<DateTime<Utc>>),
+                    tasks::completed_by.eq(None::<UserId>),
+                ))
+                .returning(Task::as_returning())
+                .get_result(conn)
+        },
+    )
 }
 
 /// Moves the due time to `until`; a reminder moves by the same amount.
@@ -238,16 +245,26 @@ pub fn snooze(
     until: DateTime<Utc>,
     actor: Option<UserId>,
 ) -> QueryResult<Option<Task>> {
-    change(conn, tenant_id, id, actor, "task.snoozed", |conn, before| {
-        let reminder = match (before.reminder_at, before.due_at) {
-            (Some(reminder), Some(due)) => Some(reminder + (until - due)),
-            (reminder, _) => reminder,
-        };
-        diesel::update(tasks::table.find(id))
-            .set((tasks::due_at.eq(Some(until)), tasks::reminder_at.eq(reminder)))
-            .returning(Task::as_returning())
-            .get_result(conn)
-    })
+    change(
+        conn,
+        tenant_id,
+        id,
+        actor,
+        "task.snoozed",
+        |conn, before| {
+            let reminder = match (before.reminder_at, before.due_at) {
+                (Some(reminder), Some(due)) => Some(reminder + (until - due)),
+                (reminder, _) => reminder,
+            };
+            diesel::update(tasks::table.find(id))
+                .set((
+                    tasks::due_at.eq(Some(until)),
+                    tasks::reminder_at.eq(reminder),
+                ))
+                .returning(Task::as_returning())
+                .get_result(conn)
+        },
+    )
 }
 
 pub fn delete(

@@ -34,7 +34,10 @@ impl NoteForm {
         let mut errors = FieldErrors::default();
         let title = self.title.trim();
         if title.chars().count() > TITLE_MAX {
-            errors.add("title", format!("Keep the title under {TITLE_MAX} characters."));
+            errors.add(
+                "title",
+                format!("Keep the title under {TITLE_MAX} characters."),
+            );
         }
         let body = self.body.trim();
         if body.is_empty() {

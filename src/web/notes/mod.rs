@@ -63,7 +63,11 @@ pub struct NotesView {
 
 impl NotesView {
     pub fn section_id(&self) -> &'static str {
-        if self.pinned_only { "notes-pinned" } else { "notes" }
+        if self.pinned_only {
+            "notes-pinned"
+        } else {
+            "notes"
+        }
     }
 
     /// The section's own URL, which it reloads from when notes change.
@@ -263,11 +267,17 @@ async fn create(
             view.form = note;
             view.errors = errors;
             if is_htmx(&req) {
-                return html_with_status(StatusCode::UNPROCESSABLE_ENTITY, &NoteCreateForm { view });
+                return html_with_status(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    &NoteCreateForm { view },
+                );
             }
             let page = Page::extract(&req).await?;
             let chrome = page.chrome(format!("Notes: {}", view.record_name), Section::None);
-            return html_with_status(StatusCode::UNPROCESSABLE_ENTITY, &NotesPage { chrome, view });
+            return html_with_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &NotesPage { chrome, view },
+            );
         }
     };
     let tenant_id = identity.tenant_id;
@@ -302,7 +312,9 @@ async fn load_note(
 ) -> Result<(NotesView, NoteItem), AppError> {
     let found = state
         .db
-        .tenant(&identity.scope(), move |conn| Ok(notes::find_view(conn, id)?))
+        .tenant(&identity.scope(), move |conn| {
+            Ok(notes::find_view(conn, id)?)
+        })
         .await?
         .ok_or(AppError::NotFound)?;
     let item = item_of(identity, found);
@@ -400,14 +412,25 @@ async fn update(
             if is_htmx(&req) {
                 return html_with_status(
                     StatusCode::UNPROCESSABLE_ENTITY,
-                    &NoteEditFragment { view, item, form, errors },
+                    &NoteEditFragment {
+                        view,
+                        item,
+                        form,
+                        errors,
+                    },
                 );
             }
             let page = Page::extract(&req).await?;
             let chrome = page.chrome("Edit note", Section::None);
             return html_with_status(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                &NoteEditPage { chrome, view, item, form, errors },
+                &NoteEditPage {
+                    chrome,
+                    view,
+                    item,
+                    form,
+                    errors,
+                },
             );
         }
     };
@@ -449,7 +472,11 @@ async fn pin(
         })
         .await?
         .ok_or(AppError::NotFound)?;
-    let message = if pinned { "Note pinned." } else { "Note unpinned." };
+    let message = if pinned {
+        "Note pinned."
+    } else {
+        "Note unpinned."
+    };
     after_change(&req, &state, &identity, id, view.record, message).await
 }
 
@@ -531,5 +558,9 @@ async fn restore(
         undo_url: None,
         csrf_token: String::new(),
     };
-    toast.respond(&req, &format!("/notes?{}", record_of(&found).query()), CHANGED)
+    toast.respond(
+        &req,
+        &format!("/notes?{}", record_of(&found).query()),
+        CHANGED,
+    )
 }

@@ -14,10 +14,10 @@ use crate::domain::tasks::{self, Task, TaskDraft, TaskView};
 use crate::error::AppError;
 use crate::web::AppState;
 use crate::web::chrome::{Chrome, Page};
-use crate::web::nav::Section;
 use crate::web::flash::{self, Flash};
 use crate::web::forms::FieldErrors;
 use crate::web::identity::Identity;
+use crate::web::nav::Section;
 use crate::web::render::{html, html_with_status, is_htmx};
 use crate::web::tasks::form::{Assignee, TaskForm};
 use crate::web::tasks::view::{TaskContext, snooze_until};
@@ -70,7 +70,13 @@ async fn edit_response(
         return html_with_status(status, &edit);
     }
     let page = Page::extract(req).await?;
-    let TaskEdit { ctx, task, form, errors, assignees } = edit;
+    let TaskEdit {
+        ctx,
+        task,
+        form,
+        errors,
+        assignees,
+    } = edit;
     html_with_status(
         status,
         &TaskEditPage {
@@ -91,11 +97,7 @@ struct Back {
     return_to: String,
 }
 
-async fn load(
-    state: &AppState,
-    identity: &Identity,
-    id: TaskId,
-) -> Result<TaskView, AppError> {
+async fn load(state: &AppState, identity: &Identity, id: TaskId) -> Result<TaskView, AppError> {
     state
         .db
         .tenant(&identity.scope(), move |conn| Ok(tasks::view(conn, id)?))
@@ -198,7 +200,11 @@ async fn update(
     })
     .await?;
     if !is_htmx(&req) {
-        return Ok(flash::redirect(&req, "/tasks", Flash::success("Task saved.")));
+        return Ok(flash::redirect(
+            &req,
+            "/tasks",
+            Flash::success("Task saved."),
+        ));
     }
     let task = load(&state, &identity, id).await?;
     let mut response = html(&TaskRow { ctx, task })?;
@@ -404,7 +410,14 @@ async fn add_subtask(
     state
         .db
         .tenant(&identity.scope(), move |conn| {
-            Ok(tasks::create(conn, tenant_id, &draft, links, Some(parent), actor)?)
+            Ok(tasks::create(
+                conn,
+                tenant_id,
+                &draft,
+                links,
+                Some(parent),
+                actor,
+            )?)
         })
         .await?;
     parent_row(&req, &state, &identity, ctx, parent, "Subtask added.").await

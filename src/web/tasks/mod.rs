@@ -194,10 +194,19 @@ async fn create(
         lead_id: form.lead_id,
         pinned: None,
     };
-    let has_record = [&query.company_id, &query.contact_id, &query.deal_id, &query.lead_id]
-        .iter()
-        .any(|value| value.as_deref().is_some_and(|v| !v.trim().is_empty()));
-    let record = if has_record { Some(query.record()?) } else { None };
+    let has_record = [
+        &query.company_id,
+        &query.contact_id,
+        &query.deal_id,
+        &query.lead_id,
+    ]
+    .iter()
+    .any(|value| value.as_deref().is_some_and(|v| !v.trim().is_empty()));
+    let record = if has_record {
+        Some(query.record()?)
+    } else {
+        None
+    };
     let people = state
         .db
         .tenant(&identity.scope(), move |conn| {
@@ -246,7 +255,11 @@ async fn create(
         })
         .await?;
     if !is_htmx(&req) {
-        return Ok(flash::redirect(&req, &return_to, Flash::success("Task created.")));
+        return Ok(flash::redirect(
+            &req,
+            &return_to,
+            Flash::success("Task created."),
+        ));
     }
     ctx.return_to = return_to;
     let new = NewTask {

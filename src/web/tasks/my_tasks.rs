@@ -77,7 +77,14 @@ async fn load(
             let people = assignees(conn)?;
             let mut buckets = Vec::new();
             for bucket in Bucket::ALL {
-                buckets.push(tasks::my_bucket(conn, assignee, bucket, day, None, BUCKET_PAGE)?);
+                buckets.push(tasks::my_bucket(
+                    conn,
+                    assignee,
+                    bucket,
+                    day,
+                    None,
+                    BUCKET_PAGE,
+                )?);
             }
             Ok((buckets, people))
         })
@@ -92,7 +99,11 @@ async fn load(
             assignee: person,
             is_self: assignee == viewer,
             buckets,
-            people: if can_switch { people.clone() } else { Vec::new() },
+            people: if can_switch {
+                people.clone()
+            } else {
+                Vec::new()
+            },
         },
         people,
     ))
@@ -158,11 +169,13 @@ pub async fn bucket(
 ) -> Result<HttpResponse, AppError> {
     identity.require(Permission::RecordsRead)?;
     let assignee = assignee_param(&identity, query.assignee_id.as_deref())?;
-    let bucket = Bucket::parse(&query.bucket)
-        .ok_or_else(|| AppError::bad_request("bucket must be overdue, today, upcoming or no_date."))?;
+    let bucket = Bucket::parse(&query.bucket).ok_or_else(|| {
+        AppError::bad_request("bucket must be overdue, today, upcoming or no_date.")
+    })?;
     let cursor = match query.cursor.as_deref().filter(|c| !c.is_empty()) {
         Some(text) => Some(
-            TaskCursor::parse(text).ok_or_else(|| AppError::bad_request("That cursor is not valid."))?,
+            TaskCursor::parse(text)
+                .ok_or_else(|| AppError::bad_request("That cursor is not valid."))?,
         ),
         None => None,
     };
@@ -170,7 +183,14 @@ pub async fn bucket(
     let page = state
         .db
         .tenant(&identity.scope(), move |conn| {
-            Ok(tasks::my_bucket(conn, assignee, bucket, day, cursor, BUCKET_PAGE)?)
+            Ok(tasks::my_bucket(
+                conn,
+                assignee,
+                bucket,
+                day,
+                cursor,
+                BUCKET_PAGE,
+            )?)
         })
         .await?;
     let more = more_url(assignee, &page);

@@ -64,7 +64,12 @@ impl TaskContext {
     pub fn snooze_presets(&self) -> Vec<(&'static str, String)> {
         SNOOZES
             .iter()
-            .map(|(key, _)| (*key, self.when(&snooze_until(key, self.now, self.tz).unwrap_or(self.now))))
+            .map(|(key, _)| {
+                (
+                    *key,
+                    self.when(&snooze_until(key, self.now, self.tz).unwrap_or(self.now)),
+                )
+            })
             .collect()
     }
 

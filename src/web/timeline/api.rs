@@ -50,7 +50,8 @@ async fn list(
             for record in params.records() {
                 record.visible_name(conn)?.ok_or(AppError::NotFound)?;
             }
-            let page = timeline::page(conn, tenant_id, &params.filter, params.cursor, params.limit)?;
+            let page =
+                timeline::page(conn, tenant_id, &params.filter, params.cursor, params.limit)?;
             let total = timeline::capped_total(conn, tenant_id, &params.filter, DEFAULT_CAP)?;
             Ok((page, total))
         })
@@ -184,7 +185,11 @@ async fn create(
             direction: request.direction.clone().unwrap_or_default(),
             duration_seconds: request.duration_seconds,
             occurred_at,
-            attendees: request.participants.iter().filter_map(participant).collect(),
+            attendees: request
+                .participants
+                .iter()
+                .filter_map(participant)
+                .collect(),
             location: request.location.clone().unwrap_or_default(),
             outcome: request.outcome.clone().unwrap_or_default(),
             action_items: request.action_items.clone(),
@@ -220,7 +225,10 @@ async fn create(
                 if let Some(record) = record
                     && record.visible_name(conn)?.is_none()
                 {
-                    errors.add(field, format!("There is no {} with that id.", record.kind()));
+                    errors.add(
+                        field,
+                        format!("There is no {} with that id.", record.kind()),
+                    );
                 }
             }
             if !errors.is_empty() {
@@ -233,8 +241,12 @@ async fn create(
             links.overlay(explicit);
             let (logged, tasks) = if let Some(note) = note {
                 let created = notes::create(conn, tenant_id, primary, &note, actor)?;
-                let id = timeline::find_by_external(conn, notes::TIMELINE_SOURCE, &created.id.0.to_string())?
-                    .ok_or(AppError::NotFound)?;
+                let id = timeline::find_by_external(
+                    conn,
+                    notes::TIMELINE_SOURCE,
+                    &created.id.0.to_string(),
+                )?
+                .ok_or(AppError::NotFound)?;
                 (Logged::Created(id), Vec::new())
             } else if let Some(draft) = draft {
                 let logged = timeline::log_manual(conn, tenant_id, &draft, links, actor)?;

@@ -109,8 +109,8 @@ async fn entries(
 }
 
 fn parse(req: &HttpRequest, identity: &Identity) -> Result<TimelineParams, AppError> {
-    let mut params =
-        TimelineParams::parse(req.query_string(), identity.time_zone).map_err(AppError::BadRequest)?;
+    let mut params = TimelineParams::parse(req.query_string(), identity.time_zone)
+        .map_err(AppError::BadRequest)?;
     if params.limit == params::DEFAULT_LIMIT {
         params.limit = PAGE_SIZE;
     }
@@ -196,10 +196,7 @@ pub async fn load_view(
 pub fn triggers(response: &mut HttpResponse, events: &[&str]) {
     let mut map = serde_json::Map::new();
     for event in events {
-        map.insert(
-            (*event).to_owned(),
-            serde_json::json!({ "target": "body" }),
-        );
+        map.insert((*event).to_owned(), serde_json::json!({ "target": "body" }));
     }
     if let Ok(value) = HeaderValue::from_str(&serde_json::Value::Object(map).to_string()) {
         response.headers_mut().insert(

@@ -65,11 +65,13 @@ impl TimelineParams {
                     params.filter.author = Some(UserId(id(&key, value)?));
                 }
                 "start_date" if !value.is_empty() => {
-                    params.filter.from = Some(when::flexible(value, tz).map_err(|e| format!("start_date: {e}"))?);
+                    params.filter.from =
+                        Some(when::flexible(value, tz).map_err(|e| format!("start_date: {e}"))?);
                     params.start_date = value.to_owned();
                 }
                 "end_date" if !value.is_empty() => {
-                    params.filter.until = Some(end_bound(value, tz).map_err(|e| format!("end_date: {e}"))?);
+                    params.filter.until =
+                        Some(end_bound(value, tz).map_err(|e| format!("end_date: {e}"))?);
                     params.end_date = value.to_owned();
                 }
                 "include_contacts" => {
@@ -77,7 +79,8 @@ impl TimelineParams {
                 }
                 "cursor" if !value.is_empty() => {
                     params.cursor = Some(
-                        Cursor::parse(value).ok_or("cursor: not a cursor this timeline gave out.")?,
+                        Cursor::parse(value)
+                            .ok_or("cursor: not a cursor this timeline gave out.")?,
                     );
                 }
                 "limit" if !value.is_empty() => {
@@ -189,9 +192,16 @@ mod tests {
         .expect("valid");
         assert_eq!(
             params.filter.types,
-            vec![ActivityType::Note, ActivityType::CallLogged, ActivityType::Meeting]
+            vec![
+                ActivityType::Note,
+                ActivityType::CallLogged,
+                ActivityType::Meeting
+            ]
         );
-        assert!(params.filter.include_company_contacts, "the last value wins");
+        assert!(
+            params.filter.include_company_contacts,
+            "the last value wins"
+        );
         assert_eq!(
             params.filter_query(),
             "company_id=4&activity_type=note&activity_type=call_logged&activity_type=meeting"

@@ -118,7 +118,10 @@ pub async fn submit(
         "" => None,
         given => {
             let found = given.parse::<i64>().ok().filter(|id| {
-                base.quick_add.contacts.iter().any(|contact| contact.id == *id)
+                base.quick_add
+                    .contacts
+                    .iter()
+                    .any(|contact| contact.id == *id)
             });
             if found.is_none() {
                 errors.add("with_contact_id", "Choose a contact from the list.");

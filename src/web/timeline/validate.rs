@@ -71,7 +71,10 @@ pub fn validate(
     if title.is_empty() {
         errors.add("title", "Give it a title.");
     } else if title.chars().count() > TITLE_MAX {
-        errors.add("title", format!("Keep the title under {TITLE_MAX} characters."));
+        errors.add(
+            "title",
+            format!("Keep the title under {TITLE_MAX} characters."),
+        );
     }
     let description = text(&raw.description, "description", TEXT_MAX, errors);
     let content = text(&raw.content, "content", TEXT_MAX, errors);
@@ -114,7 +117,10 @@ pub fn validate(
             None
         }
         (source, _) if source.starts_with("rapport") => {
-            errors.add("external_source", "Sources starting with `rapport` are reserved.");
+            errors.add(
+                "external_source",
+                "Sources starting with `rapport` are reserved.",
+            );
             None
         }
         (source, id) if source.len() > 100 || id.len() > 300 => {
@@ -185,7 +191,10 @@ fn list(
     if items.len() > max {
         errors.add(field, format!("At most {max}, please."));
     } else if items.iter().any(|item| item.chars().count() > SHORT_MAX) {
-        errors.add(field, format!("Keep each one under {SHORT_MAX} characters."));
+        errors.add(
+            field,
+            format!("Keep each one under {SHORT_MAX} characters."),
+        );
     }
     items
 }
@@ -228,6 +237,9 @@ mod tests {
     #[test]
     fn splits_lines_and_commas() {
         assert_eq!(lines("Ana, Bo\n\n Cy ", true), vec!["Ana", "Bo", "Cy"]);
-        assert_eq!(lines("Send quote, today\nCall back", false), vec!["Send quote, today", "Call back"]);
+        assert_eq!(
+            lines("Send quote, today\nCall back", false),
+            vec!["Send quote, today", "Call back"]
+        );
     }
 }

@@ -80,7 +80,10 @@ const TYPE_GROUPS: [(&str, &[ActivityType]); 4] = [
             ActivityType::CallMissed,
         ],
     ),
-    ("Documents", &[ActivityType::CardScan, ActivityType::Document]),
+    (
+        "Documents",
+        &[ActivityType::CardScan, ActivityType::Document],
+    ),
     (
         "CRM events",
         &[

@@ -32,19 +32,39 @@ async fn the_timeline_api_has_the_documented_shape_and_pages_by_cursor() {
     let base = Utc::now() - Duration::days(1);
     app.blocking(move |db| {
         for n in 0..5 {
-            log_on_company(&db, &a, ActivityType::EmailSent, &format!("Email {n}"), base - Duration::hours(n));
+            log_on_company(
+                &db,
+                &a,
+                ActivityType::EmailSent,
+                &format!("Email {n}"),
+                base - Duration::hours(n),
+            );
         }
-        log_on_company(&db, &a, ActivityType::Visit, "Old visit", base - Duration::days(40));
+        log_on_company(
+            &db,
+            &a,
+            ActivityType::Visit,
+            "Old visit",
+            base - Duration::days(40),
+        );
     })
     .await;
     let client = app.login(&tenants.a.admin_email, PASSWORD).await;
     let company = tenants.a.company_id;
 
     let (status, body) = client
-        .get_json(&format!("/api/timeline?company_id={company}&activity_type=email_sent,visit&limit=2"))
+        .get_json(&format!(
+            "/api/timeline?company_id={company}&activity_type=email_sent,visit&limit=2"
+        ))
         .await;
     assert_eq!(status, StatusCode::OK);
-    for key in ["timeline", "total", "total_capped", "has_more", "next_cursor"] {
+    for key in [
+        "timeline",
+        "total",
+        "total_capped",
+        "has_more",
+        "next_cursor",
+    ] {
         assert!(body.get(key).is_some(), "{key} in {body}");
     }
     assert_eq!(body["total"], 6);
@@ -52,8 +72,16 @@ async fn the_timeline_api_has_the_documented_shape_and_pages_by_cursor() {
     assert_eq!(body["has_more"], true);
     let first = &body["timeline"][0];
     for key in [
-        "id", "activity_type", "title", "description", "occurred_at", "user_email", "direction",
-        "duration_seconds", "external_url", "linked_entities",
+        "id",
+        "activity_type",
+        "title",
+        "description",
+        "occurred_at",
+        "user_email",
+        "direction",
+        "duration_seconds",
+        "external_url",
+        "linked_entities",
     ] {
         assert!(first.get(key).is_some(), "{key} in {first}");
     }
@@ -73,7 +101,13 @@ async fn the_timeline_api_has_the_documented_shape_and_pages_by_cursor() {
                 "/api/timeline?company_id={company}&activity_type=email_sent&activity_type=visit&limit=2&cursor={cursor}"
             ))
             .await;
-        titles.extend(page["timeline"].as_array().into_iter().flatten().map(|e| e["title"].to_string()));
+        titles.extend(
+            page["timeline"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|e| e["title"].to_string()),
+        );
         match page["next_cursor"].as_str() {
             Some(next) => cursor = next.to_owned(),
             None => {
@@ -87,7 +121,9 @@ async fn the_timeline_api_has_the_documented_shape_and_pages_by_cursor() {
     // Dates are days in the user's zone, both ends included.
     let day = (base - Duration::days(40)).date_naive();
     let (_, old) = client
-        .get_json(&format!("/api/timeline?company_id={company}&start_date={day}&end_date={day}"))
+        .get_json(&format!(
+            "/api/timeline?company_id={company}&start_date={day}&end_date={day}"
+        ))
         .await;
     assert_eq!(old["timeline"].as_array().map(Vec::len), Some(1));
     assert_eq!(old["timeline"][0]["title"], "Old visit");
@@ -95,9 +131,17 @@ async fn the_timeline_api_has_the_documented_shape_and_pages_by_cursor() {
     // Errors are JSON too.
     let (status, error) = client.get_json("/api/timeline?activity_type=fax").await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert!(error["error"]["message"].as_str().unwrap_or("").contains("fax"));
+    assert!(
+        error["error"]["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("fax")
+    );
     let (status, _) = client
-        .get_json(&format!("/api/timeline?company_id={}", tenants.b.company_id))
+        .get_json(&format!(
+            "/api/timeline?company_id={}",
+            tenants.b.company_id
+        ))
         .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
@@ -120,7 +164,9 @@ async fn totals_beyond_ten_thousand_say_they_are_capped() {
     .await;
     let client = app.login(&tenants.a.admin_email, PASSWORD).await;
     let (status, body) = client
-        .get_json(&format!("/api/timeline?company_id={company}&activity_type=visit&limit=1"))
+        .get_json(&format!(
+            "/api/timeline?company_id={company}&activity_type=visit&limit=1"
+        ))
         .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body["total"], 10_000);
@@ -148,15 +194,24 @@ async fn posting_an_activity_validates_links_and_dedupes_by_external_id() {
     assert_eq!(created["result"], "created");
     let activity = &created["activity"];
     assert_eq!(activity["user_email"], tenants.a.rep_email.as_str());
-    assert_eq!(activity["linked_entities"]["contact"]["name"], "Casey Alphason");
+    assert_eq!(
+        activity["linked_entities"]["contact"]["name"],
+        "Casey Alphason"
+    );
     assert_eq!(
         activity["linked_entities"]["company"]["id"], tenants.a.company_id.0,
         "the contact's company is linked"
     );
     let (status, again) = post_json(&app, &token, email("Quote")).await;
-    assert_eq!((status, again["result"].as_str()), (StatusCode::OK, Some("unchanged")));
+    assert_eq!(
+        (status, again["result"].as_str()),
+        (StatusCode::OK, Some("unchanged"))
+    );
     let (status, changed) = post_json(&app, &token, email("Quote v2")).await;
-    assert_eq!((status, changed["result"].as_str()), (StatusCode::OK, Some("updated")));
+    assert_eq!(
+        (status, changed["result"].as_str()),
+        (StatusCode::OK, Some("updated"))
+    );
     assert_eq!(changed["activity"]["id"], activity["id"], "the same entry");
 
     let (status, meeting) = post_json(
@@ -194,17 +249,45 @@ async fn posting_an_activity_validates_links_and_dedupes_by_external_id() {
             })
         })
         .await;
-    assert_eq!(bodies, vec!["Prefers mornings"], "an API note is a real note");
+    assert_eq!(
+        bodies,
+        vec!["Prefers mornings"],
+        "an API note is a real note"
+    );
 
     for (body, field) in [
-        (json!({ "activity_type": "deal_won", "title": "x", "contact_id": contact }), "activity_type"),
-        (json!({ "activity_type": "visit", "title": "No link" }), "contact_id"),
-        (json!({ "activity_type": "visit", "title": "x", "contact_id": tenants.b.contact_id.0 }), "contact_id"),
-        (json!({ "activity_type": "visit", "title": "x", "contact_id": contact, "occurred_at": "soon" }), "occurred_at"),
-        (json!({ "activity_type": "visit", "title": "", "contact_id": contact }), "title"),
-        (json!({ "activity_type": "visit", "title": "x", "contact_id": contact, "external_source": "rapport.note", "external_id": "1" }), "external_source"),
-        (json!({ "activity_type": "call_inbound", "title": "x", "contact_id": contact, "direction": "sideways" }), "direction"),
-        (json!({ "activity_type": "note", "contact_id": contact }), "content"),
+        (
+            json!({ "activity_type": "deal_won", "title": "x", "contact_id": contact }),
+            "activity_type",
+        ),
+        (
+            json!({ "activity_type": "visit", "title": "No link" }),
+            "contact_id",
+        ),
+        (
+            json!({ "activity_type": "visit", "title": "x", "contact_id": tenants.b.contact_id.0 }),
+            "contact_id",
+        ),
+        (
+            json!({ "activity_type": "visit", "title": "x", "contact_id": contact, "occurred_at": "soon" }),
+            "occurred_at",
+        ),
+        (
+            json!({ "activity_type": "visit", "title": "", "contact_id": contact }),
+            "title",
+        ),
+        (
+            json!({ "activity_type": "visit", "title": "x", "contact_id": contact, "external_source": "rapport.note", "external_id": "1" }),
+            "external_source",
+        ),
+        (
+            json!({ "activity_type": "call_inbound", "title": "x", "contact_id": contact, "direction": "sideways" }),
+            "direction",
+        ),
+        (
+            json!({ "activity_type": "note", "contact_id": contact }),
+            "content",
+        ),
     ] {
         let (status, error) = post_json(&app, &token, body.clone()).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");

@@ -13,7 +13,10 @@ use crate::support::browser::{self, fill, sign_in, wait_for};
 use crate::support::{PASSWORD, TestApp, TwoTenants};
 
 async fn open(client: &fantoccini::Client, url: &str, ready: &str) {
-    client.goto(url).await.unwrap_or_else(|err| panic!("{url}: {err}"));
+    client
+        .goto(url)
+        .await
+        .unwrap_or_else(|err| panic!("{url}: {err}"));
     wait_for(client, ready).await;
     mark_page(client).await;
 }
@@ -25,14 +28,25 @@ async fn notes_are_added_edited_pinned_deleted_and_restored_in_place() {
     let client = browser::browser().await;
     sign_in(&client, &app.base_url, &tenants.a.rep_email, PASSWORD).await;
     wait_for(&client, "nav[aria-label=Main]").await;
-    open(&client, &format!("{}/notes?company_id={}", app.base_url, tenants.a.company_id), "#notes").await;
+    open(
+        &client,
+        &format!("{}/notes?company_id={}", app.base_url, tenants.a.company_id),
+        "#notes",
+    )
+    .await;
 
     // An empty note is refused next to the field.
     fill(&client, "#note-new-title", "Parking").await;
     click_centered(&client, "#notes-form button[type=submit]").await;
     let error = wait_for(&client, "#note-new-body-error").await;
-    assert_eq!(error.text().await.unwrap_or_default(), "Write something in the note.");
-    assert_eq!(js(&client, "document.querySelector('#note-new-title').value").await, "Parking");
+    assert_eq!(
+        error.text().await.unwrap_or_default(),
+        "Write something in the note."
+    );
+    assert_eq!(
+        js(&client, "document.querySelector('#note-new-title').value").await,
+        "Parking"
+    );
 
     fill(&client, "#note-new-body", "Use the visitor spaces").await;
     click_centered(&client, "#notes-form button[type=submit]").await;
@@ -47,7 +61,9 @@ async fn notes_are_added_edited_pinned_deleted_and_restored_in_place() {
     click_centered(&client, "#notes .note-actions a").await;
     let body = wait_for(&client, "#notes .note-editing textarea[name=body]").await;
     body.clear().await.unwrap_or_else(|err| panic!("{err}"));
-    body.send_keys("Use the visitor spaces by the gate").await.unwrap_or_else(|err| panic!("{err}"));
+    body.send_keys("Use the visitor spaces by the gate")
+        .await
+        .unwrap_or_else(|err| panic!("{err}"));
     // Edits answer with the note and the section reloads itself: wait for both.
     mark_section(&client, "#notes").await;
     click_centered(&client, "#notes .note-editing button[type=submit]").await;
@@ -63,13 +79,20 @@ async fn notes_are_added_edited_pinned_deleted_and_restored_in_place() {
     click_centered(&client, "#notes .note-actions form[action$='/pin'] button").await;
     wait_until(
         &client,
-        &format!("{} && !!document.querySelector('#notes .note.note-pinned .badge')", replaced("#notes")),
+        &format!(
+            "{} && !!document.querySelector('#notes .note.note-pinned .badge')",
+            replaced("#notes")
+        ),
         "the pinned badge",
     )
     .await;
 
     // Delete, then undo from the toast.
-    click_centered(&client, "#notes .note-actions form[action$='/delete'] button").await;
+    click_centered(
+        &client,
+        "#notes .note-actions form[action$='/delete'] button",
+    )
+    .await;
     wait_until(
         &client,
         "!!document.querySelector('#toasts [data-testid=undo]') && !!document.querySelector('#notes .empty')",
@@ -94,12 +117,28 @@ async fn a_records_tasks_are_managed_in_place() {
     let client = browser::browser().await;
     sign_in(&client, &app.base_url, &tenants.a.rep_email, PASSWORD).await;
     wait_for(&client, "nav[aria-label=Main]").await;
-    open(&client, &format!("{}/tasks/section?contact_id={}", app.base_url, tenants.a.contact_id), "#tasks").await;
+    open(
+        &client,
+        &format!(
+            "{}/tasks/section?contact_id={}",
+            app.base_url, tenants.a.contact_id
+        ),
+        "#tasks",
+    )
+    .await;
 
     click_centered(&client, "#task-new-record button[type=submit]").await;
     let error = wait_for(&client, "#task-new-record-subject-error").await;
-    assert_eq!(error.text().await.unwrap_or_default(), "Say what needs doing.");
-    fill(&client, "#task-new-record-subject", "Confirm the install date").await;
+    assert_eq!(
+        error.text().await.unwrap_or_default(),
+        "Say what needs doing."
+    );
+    fill(
+        &client,
+        "#task-new-record-subject",
+        "Confirm the install date",
+    )
+    .await;
     click_centered(&client, "#task-new-record button[type=submit]").await;
     wait_until(
         &client,
@@ -110,7 +149,12 @@ async fn a_records_tasks_are_managed_in_place() {
 
     // Subtasks: add one, tick it off.
     click_centered(&client, "#tasks .task details.task-more > summary").await;
-    fill(&client, "#tasks .subtask-form input[name=subject]", "Call the installer").await;
+    fill(
+        &client,
+        "#tasks .subtask-form input[name=subject]",
+        "Call the installer",
+    )
+    .await;
     click_centered(&client, "#tasks .subtask-form button[type=submit]").await;
     wait_until(
         &client,
@@ -119,11 +163,21 @@ async fn a_records_tasks_are_managed_in_place() {
     )
     .await;
     click_centered(&client, "#tasks .subtask-toggle").await;
-    wait_until(&client, "!!document.querySelector('#tasks .subtask.subtask-done')", "the ticked subtask").await;
+    wait_until(
+        &client,
+        "!!document.querySelector('#tasks .subtask.subtask-done')",
+        "the ticked subtask",
+    )
+    .await;
 
     // Edit.
     click_centered(&client, "#tasks .task-actions a").await;
-    fill(&client, "#task-edit-subject", "Confirm the install date with Casey").await;
+    fill(
+        &client,
+        "#task-edit-subject",
+        "Confirm the install date with Casey",
+    )
+    .await;
     mark_section(&client, "#tasks").await;
     click_centered(&client, "#tasks .task-editing button[type=submit]").await;
     wait_until(
@@ -152,14 +206,33 @@ async fn a_records_tasks_are_managed_in_place() {
     )
     .await;
     click_centered(&client, "#toasts [data-testid=undo]").await;
-    wait_until(&client, "document.querySelectorAll('#tasks .task').length === 1", "the task reopened").await;
+    wait_until(
+        &client,
+        "document.querySelectorAll('#tasks .task').length === 1",
+        "the task reopened",
+    )
+    .await;
 
     // Delete, then undo.
-    click_centered(&client, "#tasks .task-actions form[action$='/delete'] button").await;
-    wait_until(&client, "!!document.querySelector('#tasks .empty')", "the task deleted").await;
+    click_centered(
+        &client,
+        "#tasks .task-actions form[action$='/delete'] button",
+    )
+    .await;
+    wait_until(
+        &client,
+        "!!document.querySelector('#tasks .empty')",
+        "the task deleted",
+    )
+    .await;
     js(&client, "document.querySelectorAll('#toasts .toast').forEach((t, i, all) => { if (i < all.length - 1) t.remove(); })").await;
     click_centered(&client, "#toasts [data-testid=undo]").await;
-    wait_until(&client, "document.querySelectorAll('#tasks .task').length === 1", "the task restored").await;
+    wait_until(
+        &client,
+        "document.querySelectorAll('#tasks .task').length === 1",
+        "the task restored",
+    )
+    .await;
     assert_same_page(&client).await;
     client.close().await.unwrap_or_else(|err| panic!("{err}"));
 }
@@ -182,7 +255,14 @@ async fn my_tasks_show_more_complete_and_add_in_place() {
             };
             let tenant_id = a.tenant_id;
             scoped(&db, &a, move |conn| {
-                Ok(task_records::create(conn, tenant_id, &draft, RecordLinks::default(), None, None::<UserId>)?)
+                Ok(task_records::create(
+                    conn,
+                    tenant_id,
+                    &draft,
+                    RecordLinks::default(),
+                    None,
+                    None::<UserId>,
+                )?)
             });
         }
     })
@@ -193,7 +273,14 @@ async fn my_tasks_show_more_complete_and_add_in_place() {
     click_centered(&client, "nav a[href='/tasks']").await;
     wait_for(&client, "#my-tasks").await;
     mark_page(&client).await;
-    assert_eq!(js(&client, "document.querySelectorAll('#bucket-upcoming .task').length").await, 25);
+    assert_eq!(
+        js(
+            &client,
+            "document.querySelectorAll('#bucket-upcoming .task').length"
+        )
+        .await,
+        25
+    );
 
     click_centered(&client, "#bucket-upcoming [data-testid=tasks-more]").await;
     wait_until(

@@ -21,7 +21,13 @@ async fn quick_add_filters_and_load_more_work_in_place() {
     let start = Utc::now() - Duration::days(2);
     app.blocking(move |db| {
         for n in 0..55 {
-            log_on_company(&db, &a, ActivityType::Visit, &format!("Visit {n}"), start - Duration::hours(n));
+            log_on_company(
+                &db,
+                &a,
+                ActivityType::Visit,
+                &format!("Visit {n}"),
+                start - Duration::hours(n),
+            );
         }
     })
     .await;
@@ -29,7 +35,10 @@ async fn quick_add_filters_and_load_more_work_in_place() {
     sign_in(&client, &app.base_url, &tenants.a.rep_email, PASSWORD).await;
     wait_for(&client, "nav[aria-label=Main]").await;
     client
-        .goto(&format!("{}/timeline?company_id={}", app.base_url, tenants.a.company_id))
+        .goto(&format!(
+            "{}/timeline?company_id={}",
+            app.base_url, tenants.a.company_id
+        ))
         .await
         .unwrap_or_else(|err| panic!("{err}"));
     wait_for(&client, "#timeline-list").await;
@@ -47,7 +56,11 @@ async fn quick_add_filters_and_load_more_work_in_place() {
     )
     .await;
     assert_eq!(
-        js(&client, "document.querySelector('[data-testid=quick-add-message]').textContent").await,
+        js(
+            &client,
+            "document.querySelector('[data-testid=quick-add-message]').textContent"
+        )
+        .await,
         "Note added."
     );
 
@@ -58,7 +71,11 @@ async fn quick_add_filters_and_load_more_work_in_place() {
     let error = wait_for(&client, "#qa-meeting-title-error").await;
     assert_eq!(error.text().await.unwrap_or_default(), "Give it a title.");
     assert_eq!(
-        js(&client, "document.querySelector('#qa-meeting-location').value").await,
+        js(
+            &client,
+            "document.querySelector('#qa-meeting-location').value"
+        )
+        .await,
         "Site office",
         "what was typed is kept"
     );
@@ -73,13 +90,21 @@ async fn quick_add_filters_and_load_more_work_in_place() {
     )
     .await;
     assert_eq!(
-        js(&client, "document.querySelector('[data-testid=quick-add-message]').textContent").await,
+        js(
+            &client,
+            "document.querySelector('[data-testid=quick-add-message]').textContent"
+        )
+        .await,
         "Meeting logged, with 1 task."
     );
 
     // A call with the company's contact.
     click(&client, &summary_of("call")).await;
-    click(&client, &format!("#qa-call-contact option[value='{}']", tenants.a.contact_id)).await;
+    click(
+        &client,
+        &format!("#qa-call-contact option[value='{}']", tenants.a.contact_id),
+    )
+    .await;
     fill(&client, "#qa-call-duration", "7").await;
     click(&client, "form[data-kind=call] button[type=submit]").await;
     wait_until(
@@ -102,7 +127,11 @@ async fn quick_add_filters_and_load_more_work_in_place() {
     assert_same_page(&client).await;
 
     // Details expand.
-    click_centered(&client, ".timeline-meeting details.timeline-details > summary").await;
+    click_centered(
+        &client,
+        ".timeline-meeting details.timeline-details > summary",
+    )
+    .await;
     wait_until(
         &client,
         "document.querySelector('.timeline-meeting details.timeline-details').open && document.querySelector('.timeline-meeting details.timeline-details').textContent.includes('Casey, Pat')",
@@ -111,7 +140,11 @@ async fn quick_add_filters_and_load_more_work_in_place() {
     .await;
 
     // Load more: the next page is added below, until there is no more.
-    let before = js(&client, "document.querySelectorAll('.timeline-entry').length").await;
+    let before = js(
+        &client,
+        "document.querySelectorAll('.timeline-entry').length",
+    )
+    .await;
     assert_eq!(before, 50);
     click_centered(&client, "[data-testid=timeline-more]").await;
     wait_until(

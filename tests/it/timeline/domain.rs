@@ -5,9 +5,7 @@
 use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;
 use rapport::db::schema::{activities, companies, contacts, deals};
-use rapport::domain::activities::{
-    ActivityType, ExternalRef, Logged, NewActivity, log_activity,
-};
+use rapport::domain::activities::{ActivityType, ExternalRef, Logged, NewActivity, log_activity};
 use rapport::domain::contacts::{self as contact_records, NewContact};
 use rapport::domain::counts::CappedCount;
 use rapport::domain::ids::{ActivityId, CompanyId};
@@ -69,7 +67,11 @@ fn log_activity_links_the_company_and_moves_last_activity_forward_only() {
             call.contact_id = Some(a.contact_id);
             let id = log_activity(conn, a.tenant_id, call)?.id();
             // An older entry does not move last_activity_at back.
-            let mut older = NewActivity::new(ActivityType::EmailSent, "Older", recent - Duration::days(30));
+            let mut older = NewActivity::new(
+                ActivityType::EmailSent,
+                "Older",
+                recent - Duration::days(30),
+            );
             older.contact_id = Some(a.contact_id);
             log_activity(conn, a.tenant_id, older)?;
             // Only a deal: the deal's company is linked.
@@ -118,8 +120,11 @@ fn the_same_external_record_is_logged_once_updated_when_changed_and_can_be_retra
     let a = tenants.a.clone();
     let results = scoped(&pool, &a, move |conn| {
         let email = |subject: &str| {
-            let mut event =
-                NewActivity::new(ActivityType::EmailReceived, subject, at("2026-02-01T09:00:00Z"));
+            let mut event = NewActivity::new(
+                ActivityType::EmailReceived,
+                subject,
+                at("2026-02-01T09:00:00Z"),
+            );
             event.contact_id = Some(a.contact_id);
             event.external = Some(ExternalRef {
                 source: "gmail".to_owned(),
@@ -140,7 +145,16 @@ fn the_same_external_record_is_logged_once_updated_when_changed_and_can_be_retra
         let visible = timeline::find(conn, a.tenant_id, first.id())?;
         let back = log_activity(conn, a.tenant_id, email("Quote (revised)"))?;
         let visible_again = timeline::find(conn, a.tenant_id, first.id())?;
-        Ok((first, again, changed, rows, retracted, visible.is_some(), back, visible_again.is_some()))
+        Ok((
+            first,
+            again,
+            changed,
+            rows,
+            retracted,
+            visible.is_some(),
+            back,
+            visible_again.is_some(),
+        ))
     });
     let (first, again, changed, rows, retracted, visible, back, visible_again) = results;
     assert!(matches!(first, Logged::Created(_)));
@@ -160,11 +174,23 @@ fn keyset_pages_cover_entries_sharing_a_timestamp_exactly_once() {
     let tenants = TwoTenants::create(&pool);
     let same = at("2026-01-10T12:00:00Z");
     for n in 0..7 {
-        log_on_company(&pool, &tenants.a, ActivityType::Note, &format!("tie {n}"), same);
+        log_on_company(
+            &pool,
+            &tenants.a,
+            ActivityType::Note,
+            &format!("tie {n}"),
+            same,
+        );
     }
     for n in 0..4 {
         let when = same + Duration::minutes(n - 2);
-        log_on_company(&pool, &tenants.a, ActivityType::Visit, &format!("near {n}"), when);
+        log_on_company(
+            &pool,
+            &tenants.a,
+            ActivityType::Visit,
+            &format!("near {n}"),
+            when,
+        );
     }
     let a = tenants.a.clone();
     let (paged, whole) = scoped(&pool, &a, move |conn| {
@@ -203,14 +229,22 @@ fn filters_by_type_author_and_dates_and_combines_subjects() {
         call.company_id = Some(a.company_id);
         call.user_id = Some(a.rep_id);
         log_activity(conn, t, call)?;
-        let mut note = NewActivity::new(ActivityType::Note, "Note by the admin", base - Duration::days(3));
+        let mut note = NewActivity::new(
+            ActivityType::Note,
+            "Note by the admin",
+            base - Duration::days(3),
+        );
         note.company_id = Some(a.company_id);
         note.user_id = Some(a.admin_id);
         log_activity(conn, t, note)?;
         // A contact without a company gets an activity, then joins the company: the
         // entry carries no company link, yet belongs on the company's timeline.
         let lonely = contact_records::create(conn, &NewContact::new(t, "Robin", "Later"), None)?;
-        let mut visit = NewActivity::new(ActivityType::Visit, "Visited Robin", base - Duration::days(1));
+        let mut visit = NewActivity::new(
+            ActivityType::Visit,
+            "Visited Robin",
+            base - Duration::days(1),
+        );
         visit.contact_id = Some(lonely.id);
         log_activity(conn, t, visit)?;
         diesel::update(contacts::table.find(lonely.id))
@@ -234,7 +268,10 @@ fn filters_by_type_author_and_dates_and_combines_subjects() {
     };
     let company = company_filter(tenants.a.company_id);
     let everything = titles(company.clone());
-    assert!(everything.contains(&"Visited Robin".to_owned()), "{everything:?}");
+    assert!(
+        everything.contains(&"Visited Robin".to_owned()),
+        "{everything:?}"
+    );
     assert!(!everything.contains(&"Lead called".to_owned()));
 
     let without_contacts = titles(TimelineFilter {
@@ -247,7 +284,10 @@ fn filters_by_type_author_and_dates_and_combines_subjects() {
         types: vec![ActivityType::Note, ActivityType::CallLogged],
         ..company.clone()
     });
-    assert_eq!(notes_and_calls, vec!["Call by the rep", "Note by the admin"]);
+    assert_eq!(
+        notes_and_calls,
+        vec!["Call by the rep", "Note by the admin"]
+    );
 
     let by_admin = titles(TimelineFilter {
         author: Some(tenants.a.admin_id),
@@ -260,7 +300,11 @@ fn filters_by_type_author_and_dates_and_combines_subjects() {
         until: Some(base),
         ..company.clone()
     });
-    assert_eq!(window, vec!["Visited Robin"], "from inclusive, until exclusive");
+    assert_eq!(
+        window,
+        vec!["Visited Robin"],
+        "from inclusive, until exclusive"
+    );
 
     // A contact together with the lead: the union of both timelines.
     let combined = titles(TimelineFilter {
@@ -288,7 +332,13 @@ fn another_tenants_entries_never_appear() {
     let db = TestDb::new();
     let pool = db.pool();
     let tenants = TwoTenants::create(&pool);
-    log_on_company(&pool, &tenants.b, ActivityType::Note, "Bravo secret", Utc::now());
+    log_on_company(
+        &pool,
+        &tenants.b,
+        ActivityType::Note,
+        "Bravo secret",
+        Utc::now(),
+    );
     let a = tenants.a.clone();
     let b_company = tenants.b.company_id;
     let (own_view_of_b, everything) = scoped(&pool, &a, move |conn| {
@@ -307,7 +357,13 @@ fn totals_are_capped() {
     let pool = db.pool();
     let tenants = TwoTenants::create(&pool);
     for n in 0..6 {
-        log_on_company(&pool, &tenants.a, ActivityType::Visit, &format!("v{n}"), Utc::now());
+        log_on_company(
+            &pool,
+            &tenants.a,
+            ActivityType::Visit,
+            &format!("v{n}"),
+            Utc::now(),
+        );
     }
     let a = tenants.a.clone();
     let (capped, exact, combined) = scoped(&pool, &a, move |conn| {
@@ -344,8 +400,20 @@ fn days_are_the_viewers_days() {
     let pool = db.pool();
     let tenants = TwoTenants::create(&pool);
     // 03:00 UTC on the 16th is still the evening of the 15th in Los Angeles.
-    log_on_company(&pool, &tenants.a, ActivityType::Note, "late call", at("2026-01-16T03:00:00Z"));
-    log_on_company(&pool, &tenants.a, ActivityType::Note, "earlier", at("2026-01-14T20:00:00Z"));
+    log_on_company(
+        &pool,
+        &tenants.a,
+        ActivityType::Note,
+        "late call",
+        at("2026-01-16T03:00:00Z"),
+    );
+    log_on_company(
+        &pool,
+        &tenants.a,
+        ActivityType::Note,
+        "earlier",
+        at("2026-01-14T20:00:00Z"),
+    );
     let a = tenants.a.clone();
     let entries = scoped(&pool, &a, move |conn| {
         let filter = TimelineFilter {

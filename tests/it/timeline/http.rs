@@ -20,24 +20,51 @@ async fn the_timeline_is_a_full_page_and_an_htmx_fragment() {
 
     let (status, page) = client.page(&path).await;
     assert_eq!(status, StatusCode::OK);
-    assert!(page.exists("nav[aria-label=Main]"), "a full page has the shell");
+    assert!(
+        page.exists("nav[aria-label=Main]"),
+        "a full page has the shell"
+    );
     assert_eq!(page.text("h1"), "Timeline: Alpha Windows Customer");
     assert!(page.exists("section#timeline #timeline-list[hx-get]"));
     let titles = page.texts(".timeline-entry .timeline-title");
-    assert!(titles.iter().any(|t| t == "Company Alpha Windows Customer created"), "{titles:?}");
+    assert!(
+        titles
+            .iter()
+            .any(|t| t == "Company Alpha Windows Customer created"),
+        "{titles:?}"
+    );
     // The contact created on this company is linked to the contact's page.
-    let contact_link = format!(".timeline-entry a[href='/contacts/{}']", tenants.a.contact_id);
+    let contact_link = format!(
+        ".timeline-entry a[href='/contacts/{}']",
+        tenants.a.contact_id
+    );
     assert!(page.exists(&contact_link));
-    assert_eq!(page.texts(".timeline-day-label").first().map(String::as_str), Some("Today"));
+    assert_eq!(
+        page.texts(".timeline-day-label")
+            .first()
+            .map(String::as_str),
+        Some("Today")
+    );
 
     let (status, fragment, _) = htmx_get(&client, &path).await;
     assert_eq!(status, StatusCode::OK);
-    assert!(!fragment.exists("nav[aria-label=Main]"), "a fragment has no shell");
+    assert!(
+        !fragment.exists("nav[aria-label=Main]"),
+        "a fragment has no shell"
+    );
     assert!(fragment.exists("section#timeline"));
-    assert!(fragment.source.trim_start().starts_with("<section id=\"timeline\""));
+    assert!(
+        fragment
+            .source
+            .trim_start()
+            .starts_with("<section id=\"timeline\"")
+    );
     // Quick add carries the subject along.
     assert_eq!(
-        fragment.attr("#quick-add form[data-kind=note] input[name=company_id]", "value"),
+        fragment.attr(
+            "#quick-add form[data-kind=note] input[name=company_id]",
+            "value"
+        ),
         Some(tenants.a.company_id.to_string())
     );
 }
@@ -52,7 +79,10 @@ async fn other_tenants_records_are_not_found_and_bad_parameters_are_refused() {
         format!("/timeline?company_id={}", b.company_id),
         format!("/timeline?contact_id={}", b.contact_id),
         format!("/timeline/entries?deal_id={}", b.deal_id),
-        format!("/timeline?company_id={}&lead_id={}", tenants.a.company_id, b.lead_id),
+        format!(
+            "/timeline?company_id={}&lead_id={}",
+            tenants.a.company_id, b.lead_id
+        ),
         format!("/notes?company_id={}", b.company_id),
         format!("/tasks/section?contact_id={}", b.contact_id),
     ] {
@@ -86,22 +116,38 @@ async fn filters_and_load_more_page_through_everything_once() {
     let start = Utc::now() - Duration::hours(2);
     app.blocking(move |db| {
         for n in 0..70 {
-            let kind = if n % 2 == 0 { ActivityType::Visit } else { ActivityType::EmailSent };
+            let kind = if n % 2 == 0 {
+                ActivityType::Visit
+            } else {
+                ActivityType::EmailSent
+            };
             // Pairs share a timestamp, so page boundaries fall inside ties.
-            log_on_company(&db, &a, kind, &format!("entry {n}"), start - Duration::minutes(n / 2));
+            log_on_company(
+                &db,
+                &a,
+                kind,
+                &format!("entry {n}"),
+                start - Duration::minutes(n / 2),
+            );
         }
     })
     .await;
     let client = app.login(&tenants.a.admin_email, PASSWORD).await;
     let company = tenants.a.company_id;
 
-    let (status, visits, _) =
-        htmx_get(&client, &format!("/timeline/entries?company_id={company}&activity_type=visit")).await;
+    let (status, visits, _) = htmx_get(
+        &client,
+        &format!("/timeline/entries?company_id={company}&activity_type=visit"),
+    )
+    .await;
     assert_eq!(status, StatusCode::OK);
     let kinds = visits.texts(".timeline-entry .timeline-kind");
     assert_eq!(kinds.len(), 35);
     assert!(kinds.iter().all(|kind| kind == "Visit"), "{kinds:?}");
-    assert!(!visits.exists("[data-testid=timeline-more]"), "35 fit on one page");
+    assert!(
+        !visits.exists("[data-testid=timeline-more]"),
+        "35 fit on one page"
+    );
 
     let mut seen: Vec<String> = Vec::new();
     let mut path = format!("/timeline/entries?company_id={company}");
@@ -113,7 +159,9 @@ async fn filters_and_load_more_page_through_everything_once() {
             // A continued day gets no second heading.
             assert!(
                 page.select(".timeline-day").first().is_some_and(|day| {
-                    day.select(&scraper::Selector::parse("h3").expect("selector")).next().is_none()
+                    day.select(&scraper::Selector::parse("h3").expect("selector"))
+                        .next()
+                        .is_none()
                 }),
                 "the first day of page {pages} continues the previous one"
             );
@@ -126,7 +174,10 @@ async fn filters_and_load_more_page_through_everything_once() {
         pages += 1;
         match page.attr("[data-testid=timeline-more]", "hx-get") {
             Some(next) => {
-                assert!(next.contains("cursor=") && next.contains("last_day="), "{next}");
+                assert!(
+                    next.contains("cursor=") && next.contains("last_day="),
+                    "{next}"
+                );
                 path = next;
             }
             None => break,
@@ -150,14 +201,35 @@ async fn today_is_decided_by_the_users_time_zone() {
     let a = tenants.a.clone();
     app.blocking(move |db| {
         for hours in offsets {
-            log_on_company(&db, &a, ActivityType::Visit, &format!("{hours}h ago"), now - Duration::hours(hours));
+            log_on_company(
+                &db,
+                &a,
+                ActivityType::Visit,
+                &format!("{hours}h ago"),
+                now - Duration::hours(hours),
+            );
         }
         // The rep lives 14 hours ahead of UTC, the admin on UTC.
-        as_system(&db, &format!("UPDATE users SET time_zone = 'Pacific/Kiritimati' WHERE id = {}", a.rep_id));
-        as_system(&db, &format!("UPDATE users SET time_zone = 'UTC' WHERE id = {}", a.admin_id));
+        as_system(
+            &db,
+            &format!(
+                "UPDATE users SET time_zone = 'Pacific/Kiritimati' WHERE id = {}",
+                a.rep_id
+            ),
+        );
+        as_system(
+            &db,
+            &format!(
+                "UPDATE users SET time_zone = 'UTC' WHERE id = {}",
+                a.admin_id
+            ),
+        );
     })
     .await;
-    let path = format!("/timeline?company_id={}&activity_type=visit", tenants.a.company_id);
+    let path = format!(
+        "/timeline?company_id={}&activity_type=visit",
+        tenants.a.company_id
+    );
     let mut seen = Vec::new();
     for (email, tz) in [
         (&tenants.a.admin_email, chrono_tz::UTC),
@@ -184,7 +256,9 @@ async fn today_is_decided_by_the_users_time_zone() {
         let today = Utc::now().with_timezone(&tz).date_naive();
         let mut expected: Vec<(String, usize)> = Vec::new();
         for hours in offsets {
-            let date = (now - Duration::hours(hours)).with_timezone(&tz).date_naive();
+            let date = (now - Duration::hours(hours))
+                .with_timezone(&tz)
+                .date_naive();
             let label = if date == today {
                 "Today".to_owned()
             } else if Some(date) == today.pred_opt() {
@@ -200,7 +274,10 @@ async fn today_is_decided_by_the_users_time_zone() {
         assert_eq!(labels, expected, "labels for {tz}");
         seen.push(labels);
     }
-    assert_ne!(seen[0], seen[1], "a day boundary falls between the two zones' midnights");
+    assert_ne!(
+        seen[0], seen[1],
+        "a day boundary falls between the two zones' midnights"
+    );
 }
 
 #[tokio::test]
@@ -211,27 +288,48 @@ async fn quick_add_logs_notes_calls_meetings_and_tasks_in_place() {
     let a = tenants.a.clone();
     let company = a.company_id.to_string();
     let contact = a.contact_id.to_string();
-    client.page(&format!("/timeline?company_id={company}")).await;
+    client
+        .page(&format!("/timeline?company_id={company}"))
+        .await;
 
     let (status, panel, headers) = htmx_post(
         &client,
         "/timeline/activities",
-        &[("kind", "note"), ("company_id", &company), ("title", "Gate"), ("body", "Code 4411"), ("pinned", "1")],
+        &[
+            ("kind", "note"),
+            ("company_id", &company),
+            ("title", "Gate"),
+            ("body", "Code 4411"),
+            ("pinned", "1"),
+        ],
     )
     .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(panel.text("[data-testid=quick-add-message]"), "Note added.");
-    assert!(panel.source.trim_start().starts_with("<div id=\"quick-add\""));
+    assert!(
+        panel
+            .source
+            .trim_start()
+            .starts_with("<div id=\"quick-add\"")
+    );
     let events = triggered(&headers);
-    assert!(events.contains(&"timeline-changed".to_owned()) && events.contains(&"notes-changed".to_owned()));
+    assert!(
+        events.contains(&"timeline-changed".to_owned())
+            && events.contains(&"notes-changed".to_owned())
+    );
 
     let (status, _, headers) = htmx_post(
         &client,
         "/timeline/activities",
         &[
-            ("kind", "call"), ("company_id", &company), ("with_contact_id", &contact),
-            ("direction", "inbound"), ("outcome", "connected"), ("duration_minutes", "12"),
-            ("occurred_at", ""), ("summary", "Wants a quote for six windows"),
+            ("kind", "call"),
+            ("company_id", &company),
+            ("with_contact_id", &contact),
+            ("direction", "inbound"),
+            ("outcome", "connected"),
+            ("duration_minutes", "12"),
+            ("occurred_at", ""),
+            ("summary", "Wants a quote for six windows"),
         ],
     )
     .await;
@@ -242,21 +340,33 @@ async fn quick_add_logs_notes_calls_meetings_and_tasks_in_place() {
         &client,
         "/timeline/activities",
         &[
-            ("kind", "meeting"), ("company_id", &company), ("title", "Site walk-through"),
-            ("duration_minutes", "45"), ("location", "12 Elm St"), ("attendees", "Casey, Pat"),
-            ("outcome", "Measured all openings"), ("action_items", "Send quote\nBook the installer"),
+            ("kind", "meeting"),
+            ("company_id", &company),
+            ("title", "Site walk-through"),
+            ("duration_minutes", "45"),
+            ("location", "12 Elm St"),
+            ("attendees", "Casey, Pat"),
+            ("outcome", "Measured all openings"),
+            ("action_items", "Send quote\nBook the installer"),
         ],
     )
     .await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(panel.text("[data-testid=quick-add-message]"), "Meeting logged, with 2 tasks.");
+    assert_eq!(
+        panel.text("[data-testid=quick-add-message]"),
+        "Meeting logged, with 2 tasks."
+    );
 
     let (status, _, _) = htmx_post(
         &client,
         "/timeline/activities",
         &[
-            ("kind", "task"), ("company_id", &company), ("subject", "Call back Friday"),
-            ("due_at", "2030-05-03T10:00"), ("priority", "high"), ("assignee_id", &a.rep_id.to_string()),
+            ("kind", "task"),
+            ("company_id", &company),
+            ("subject", "Call back Friday"),
+            ("due_at", "2030-05-03T10:00"),
+            ("priority", "high"),
+            ("assignee_id", &a.rep_id.to_string()),
         ],
     )
     .await;
@@ -265,8 +375,17 @@ async fn quick_add_logs_notes_calls_meetings_and_tasks_in_place() {
     // The timeline now shows all four, newest first, with the call's details.
     let (_, list, _) = htmx_get(&client, &format!("/timeline/entries?company_id={company}")).await;
     let titles = list.texts(".timeline-entry .timeline-title");
-    for expected in ["Gate", "Call with Casey Alphason", "Site walk-through", "Task: Call back Friday", "Task: Send quote"] {
-        assert!(titles.contains(&expected.to_owned()), "{expected} in {titles:?}");
+    for expected in [
+        "Gate",
+        "Call with Casey Alphason",
+        "Site walk-through",
+        "Task: Call back Friday",
+        "Task: Send quote",
+    ] {
+        assert!(
+            titles.contains(&expected.to_owned()),
+            "{expected} in {titles:?}"
+        );
     }
     let call = list
         .select(".timeline-call_logged")
@@ -290,15 +409,29 @@ async fn quick_add_logs_notes_calls_meetings_and_tasks_in_place() {
                     .load(conn)?;
                 let call_row: (Option<i64>, Option<i32>, Option<String>) = activities::table
                     .filter(activities::activity_type.eq("call_logged"))
-                    .select((activities::contact_id, activities::duration_seconds, activities::direction))
+                    .select((
+                        activities::contact_id,
+                        activities::duration_seconds,
+                        activities::direction,
+                    ))
                     .first(conn)?;
                 Ok((note_rows, task_subjects, call_row))
             })
         })
         .await;
     assert_eq!(note_rows, vec![(Some("Gate".to_owned()), true)]);
-    assert_eq!(task_subjects, vec!["Send quote", "Book the installer", "Call back Friday"]);
-    assert_eq!(call_row, (Some(tenants.a.contact_id.0), Some(720), Some("inbound".to_owned())));
+    assert_eq!(
+        task_subjects,
+        vec!["Send quote", "Book the installer", "Call back Friday"]
+    );
+    assert_eq!(
+        call_row,
+        (
+            Some(tenants.a.contact_id.0),
+            Some(720),
+            Some("inbound".to_owned())
+        )
+    );
 }
 
 #[tokio::test]
@@ -307,57 +440,103 @@ async fn quick_add_shows_errors_next_to_fields_and_keeps_input() {
     let tenants = app.blocking(|db| TwoTenants::create(&db)).await;
     let client = app.login(&tenants.a.admin_email, PASSWORD).await;
     let company = tenants.a.company_id.to_string();
-    client.page(&format!("/timeline?company_id={company}")).await;
+    client
+        .page(&format!("/timeline?company_id={company}"))
+        .await;
 
     let (status, panel, headers) = htmx_post(
         &client,
         "/timeline/activities",
         &[
-            ("kind", "meeting"), ("company_id", &company), ("title", ""),
-            ("duration_minutes", "abc"), ("location", "Back office"), ("occurred_at", "2026-13-45T99:00"),
+            ("kind", "meeting"),
+            ("company_id", &company),
+            ("title", ""),
+            ("duration_minutes", "abc"),
+            ("location", "Back office"),
+            ("occurred_at", "2026-13-45T99:00"),
         ],
     )
     .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(triggered(&headers).is_empty(), "nothing changed");
-    assert!(panel.exists("details[open] form[data-kind=meeting]"), "the meeting form stays open");
+    assert!(
+        panel.exists("details[open] form[data-kind=meeting]"),
+        "the meeting form stays open"
+    );
     assert_eq!(panel.text("#qa-meeting-title-error"), "Give it a title.");
-    assert_eq!(panel.text("#qa-meeting-duration-error"), "Enter whole minutes, from 0 to 1440.");
+    assert_eq!(
+        panel.text("#qa-meeting-duration-error"),
+        "Enter whole minutes, from 0 to 1440."
+    );
     assert!(panel.exists("#qa-meeting-when-error"));
-    assert_eq!(panel.attr("#qa-meeting-location", "value").as_deref(), Some("Back office"));
-    assert_eq!(panel.attr("#qa-meeting-title", "aria-invalid").as_deref(), Some("true"));
+    assert_eq!(
+        panel.attr("#qa-meeting-location", "value").as_deref(),
+        Some("Back office")
+    );
+    assert_eq!(
+        panel.attr("#qa-meeting-title", "aria-invalid").as_deref(),
+        Some("true")
+    );
 
     let (status, panel, _) = htmx_post(
         &client,
         "/timeline/activities",
-        &[("kind", "task"), ("company_id", &company), ("subject", " "), ("assignee_id", "999999")],
+        &[
+            ("kind", "task"),
+            ("company_id", &company),
+            ("subject", " "),
+            ("assignee_id", "999999"),
+        ],
     )
     .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(panel.exists("#qa-task-subject-error"));
-    assert!(panel.exists("#qa-task-assignee-error"), "someone from another tenant or nobody at all");
+    assert!(
+        panel.exists("#qa-task-assignee-error"),
+        "someone from another tenant or nobody at all"
+    );
 
     // Without htmx, a failed form re-renders the whole page with the errors.
     let response = client
-        .post_form("/timeline/activities", &[("kind", "note"), ("company_id", &company), ("body", "")])
+        .post_form(
+            "/timeline/activities",
+            &[("kind", "note"), ("company_id", &company), ("body", "")],
+        )
         .await;
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let page = crate::support::Page::parse(response.text().await.unwrap_or_default());
     assert!(page.exists("nav[aria-label=Main]"));
-    assert_eq!(page.text("#qa-note-body-error"), "Write something in the note.");
+    assert_eq!(
+        page.text("#qa-note-body-error"),
+        "Write something in the note."
+    );
 
     // And a good one redirects back to the timeline.
     let response = client
-        .post_form("/timeline/activities", &[("kind", "note"), ("company_id", &company), ("body", "Plain form")])
+        .post_form(
+            "/timeline/activities",
+            &[
+                ("kind", "note"),
+                ("company_id", &company),
+                ("body", "Plain form"),
+            ],
+        )
         .await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
-    assert_eq!(location(&response), format!("/timeline?company_id={company}"));
+    assert_eq!(
+        location(&response),
+        format!("/timeline?company_id={company}")
+    );
 
     // Another tenant's record cannot be written to.
     let (status, _, _) = htmx_post(
         &client,
         "/timeline/activities",
-        &[("kind", "note"), ("company_id", &tenants.b.company_id.to_string()), ("body", "x")],
+        &[
+            ("kind", "note"),
+            ("company_id", &tenants.b.company_id.to_string()),
+            ("body", "x"),
+        ],
     )
     .await;
     assert_eq!(status, StatusCode::NOT_FOUND);

@@ -125,7 +125,11 @@ pub async fn wait_until(client: &fantoccini::Client, condition: &str, what: &str
         .execute_async(&script, vec![])
         .await
         .unwrap_or_else(|err| panic!("waiting for {what}: {err}"));
-    assert_eq!(result, serde_json::Value::Bool(true), "timed out waiting for {what}");
+    assert_eq!(
+        result,
+        serde_json::Value::Bool(true),
+        "timed out waiting for {what}"
+    );
 }
 
 /// Evaluates a JavaScript expression in the page.
@@ -176,7 +180,11 @@ pub async fn click_centered(client: &fantoccini::Client, css: &str) {
 
 /// Marks a section; `replaced(css)` is then true once htmx has swapped in a new one.
 pub async fn mark_section(client: &fantoccini::Client, css: &str) {
-    js(client, &format!("document.querySelector('{css}').dataset.old = 'yes'")).await;
+    js(
+        client,
+        &format!("document.querySelector('{css}').dataset.old = 'yes'"),
+    )
+    .await;
 }
 
 pub fn replaced(css: &str) -> String {

@@ -29,38 +29,71 @@ async fn notes_are_added_edited_pinned_and_deleted_with_undo() {
     let (status, form, headers) = htmx_post(
         &client,
         "/notes",
-        &[("contact_id", &contact), ("title", "Access"), ("body", "  ")],
+        &[
+            ("contact_id", &contact),
+            ("title", "Access"),
+            ("body", "  "),
+        ],
     )
     .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(form.text("#note-new-body-error"), "Write something in the note.");
-    assert_eq!(form.attr("#note-new-title", "value").as_deref(), Some("Access"));
+    assert_eq!(
+        form.text("#note-new-body-error"),
+        "Write something in the note."
+    );
+    assert_eq!(
+        form.attr("#note-new-title", "value").as_deref(),
+        Some("Access")
+    );
     assert!(triggered(&headers).is_empty());
 
     let (status, form, headers) = htmx_post(
         &client,
         "/notes",
-        &[("contact_id", &contact), ("title", "Access"), ("body", "Side gate, code 4411")],
+        &[
+            ("contact_id", &contact),
+            ("title", "Access"),
+            ("body", "Side gate, code 4411"),
+        ],
     )
     .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(form.attr("#note-new-body", "aria-invalid"), None);
     assert_eq!(form.text("#note-new-body"), "", "a fresh form");
     let events = triggered(&headers);
-    assert!(events.contains(&"notes-changed".to_owned()) && events.contains(&"timeline-changed".to_owned()));
+    assert!(
+        events.contains(&"notes-changed".to_owned())
+            && events.contains(&"timeline-changed".to_owned())
+    );
 
     let (_, notes) = client.page(&section).await;
     assert_eq!(notes.texts("#notes .note-title"), vec!["Access"]);
     let id = note_id(&notes, "#notes .note");
     // The contact's company sees it too; the pinned section does not, yet.
     let (_, company_notes, _) = htmx_get(&client, &format!("/notes?company_id={company}")).await;
-    assert_eq!(company_notes.texts(".note-body"), vec!["Side gate, code 4411"]);
+    assert_eq!(
+        company_notes.texts(".note-body"),
+        vec!["Side gate, code 4411"]
+    );
     let (_, pinned, _) = htmx_get(&client, &format!("/notes?company_id={company}&pinned=1")).await;
     assert!(pinned.exists("section#notes-pinned .empty"));
-    assert!(!pinned.exists("form.note-form"), "the pinned section has no add form");
-    let (_, timeline, _) = htmx_get(&client, &format!("/timeline/entries?contact_id={contact}&activity_type=note")).await;
-    assert_eq!(timeline.texts(".timeline-note .timeline-title"), vec!["Access"]);
-    assert_eq!(timeline.text(".timeline-note .timeline-content"), "Side gate, code 4411");
+    assert!(
+        !pinned.exists("form.note-form"),
+        "the pinned section has no add form"
+    );
+    let (_, timeline, _) = htmx_get(
+        &client,
+        &format!("/timeline/entries?contact_id={contact}&activity_type=note"),
+    )
+    .await;
+    assert_eq!(
+        timeline.texts(".timeline-note .timeline-title"),
+        vec!["Access"]
+    );
+    assert_eq!(
+        timeline.text(".timeline-note .timeline-content"),
+        "Side gate, code 4411"
+    );
 
     // Pin: the note answers for itself, and shows in the pinned section.
     let (status, item, headers) =
@@ -75,19 +108,34 @@ async fn notes_are_added_edited_pinned_and_deleted_with_undo() {
     let (status, edit, _) = htmx_get(&client, &format!("/notes/{id}/edit")).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(edit.text("textarea[name=body]"), "Side gate, code 4411");
-    let (status, edit, _) =
-        htmx_post(&client, &format!("/notes/{id}"), &[("title", "Access"), ("body", "")]).await;
+    let (status, edit, _) = htmx_post(
+        &client,
+        &format!("/notes/{id}"),
+        &[("title", "Access"), ("body", "")],
+    )
+    .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(edit.text("#note-edit-body-error"), "Write something in the note.");
+    assert_eq!(
+        edit.text("#note-edit-body-error"),
+        "Write something in the note."
+    );
     let (status, item, _) = htmx_post(
         &client,
         &format!("/notes/{id}"),
-        &[("title", "Access"), ("body", "Side gate, code 9000"), ("pinned", "1")],
+        &[
+            ("title", "Access"),
+            ("body", "Side gate, code 9000"),
+            ("pinned", "1"),
+        ],
     )
     .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(item.text(".note-body"), "Side gate, code 9000");
-    let (_, timeline, _) = htmx_get(&client, &format!("/timeline/entries?contact_id={contact}&activity_type=note")).await;
+    let (_, timeline, _) = htmx_get(
+        &client,
+        &format!("/timeline/entries?contact_id={contact}&activity_type=note"),
+    )
+    .await;
     assert_eq!(
         timeline.texts(".timeline-note .timeline-content"),
         vec!["Side gate, code 9000"],
@@ -105,15 +153,26 @@ async fn notes_are_added_edited_pinned_and_deleted_with_undo() {
     assert!(triggered(&headers).contains(&"timeline-changed".to_owned()));
     let (_, notes) = client.page(&section).await;
     assert!(notes.exists("#notes .empty"));
-    let (_, timeline, _) = htmx_get(&client, &format!("/timeline/entries?contact_id={contact}&activity_type=note")).await;
+    let (_, timeline, _) = htmx_get(
+        &client,
+        &format!("/timeline/entries?contact_id={contact}&activity_type=note"),
+    )
+    .await;
     assert!(!timeline.exists(".timeline-note"));
     let (status, toast, _) = htmx_post(&client, &format!("/notes/{id}/restore"), &[]).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(toast.text(".toast-text"), "Note restored.");
     let (_, notes) = client.page(&section).await;
     assert_eq!(notes.texts("#notes .note-title"), vec!["Access"]);
-    let (_, timeline, _) = htmx_get(&client, &format!("/timeline/entries?contact_id={contact}&activity_type=note")).await;
-    assert_eq!(timeline.texts(".timeline-note .timeline-title"), vec!["Access"]);
+    let (_, timeline, _) = htmx_get(
+        &client,
+        &format!("/timeline/entries?contact_id={contact}&activity_type=note"),
+    )
+    .await;
+    assert_eq!(
+        timeline.texts(".timeline-note .timeline-title"),
+        vec!["Access"]
+    );
 
     let a = tenants.a.clone();
     let actions: Vec<String> = app
@@ -129,7 +188,13 @@ async fn notes_are_added_edited_pinned_and_deleted_with_undo() {
         .await;
     assert_eq!(
         actions,
-        vec!["note.created", "note.pinned", "note.updated", "note.deleted", "note.restored"]
+        vec![
+            "note.created",
+            "note.pinned",
+            "note.updated",
+            "note.deleted",
+            "note.restored"
+        ]
     );
 }
 
@@ -140,7 +205,12 @@ async fn only_the_author_or_a_manager_may_change_a_note_and_other_tenants_see_no
     let company = tenants.a.company_id.to_string();
     let admin = app.login(&tenants.a.admin_email, PASSWORD).await;
     admin.page(&format!("/notes?company_id={company}")).await;
-    htmx_post(&admin, "/notes", &[("company_id", &company), ("body", "Admin's note")]).await;
+    htmx_post(
+        &admin,
+        "/notes",
+        &[("company_id", &company), ("body", "Admin's note")],
+    )
+    .await;
     let (_, page) = admin.page(&format!("/notes?company_id={company}")).await;
     let id = note_id(&page, "#notes .note");
     assert!(page.exists(&format!("#note-{id} .note-actions")));
@@ -166,7 +236,12 @@ async fn only_the_author_or_a_manager_may_change_a_note_and_other_tenants_see_no
     manager.page("/").await;
     let (status, _, _) = htmx_post(&manager, &format!("/notes/{id}/pin"), &[("pinned", "1")]).await;
     assert_eq!(status, StatusCode::OK);
-    htmx_post(&rep, "/notes", &[("company_id", &company), ("body", "Rep's note")]).await;
+    htmx_post(
+        &rep,
+        "/notes",
+        &[("company_id", &company), ("body", "Rep's note")],
+    )
+    .await;
     let (_, page) = rep.page(&format!("/notes?company_id={company}")).await;
     let own = page
         .select(".note")
@@ -184,7 +259,11 @@ async fn only_the_author_or_a_manager_may_change_a_note_and_other_tenants_see_no
         let (status, _, _) = htmx_get(&outsider, &path).await;
         assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
     }
-    for path in [format!("/notes/{id}/delete"), format!("/notes/{own}/restore"), format!("/notes/{id}/pin")] {
+    for path in [
+        format!("/notes/{id}/delete"),
+        format!("/notes/{own}/restore"),
+        format!("/notes/{id}/pin"),
+    ] {
         let (status, _, _) = htmx_post(&outsider, &path, &[("pinned", "0")]).await;
         assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
     }

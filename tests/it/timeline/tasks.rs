@@ -61,61 +61,112 @@ async fn a_records_tasks_are_added_completed_snoozed_edited_and_deleted() {
         &client,
         "/tasks",
         &[
-            ("company_id", &company), ("subject", ""), ("due_at", "2030-01-10T09:00"),
-            ("reminder_at", "2030-01-11T09:00"), ("priority", "someday"), ("assignee_id", &rep),
+            ("company_id", &company),
+            ("subject", ""),
+            ("due_at", "2030-01-10T09:00"),
+            ("reminder_at", "2030-01-11T09:00"),
+            ("priority", "someday"),
+            ("assignee_id", &rep),
         ],
     )
     .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(form.text("#task-new-record-subject-error"), "Say what needs doing.");
-    assert_eq!(form.text("#task-new-record-reminder-error"), "Set the reminder before the due time.");
+    assert_eq!(
+        form.text("#task-new-record-subject-error"),
+        "Say what needs doing."
+    );
+    assert_eq!(
+        form.text("#task-new-record-reminder-error"),
+        "Set the reminder before the due time."
+    );
     assert!(form.exists("#task-new-record-priority-error"));
-    assert_eq!(form.attr("#task-new-record-due", "value").as_deref(), Some("2030-01-10T09:00"));
+    assert_eq!(
+        form.attr("#task-new-record-due", "value").as_deref(),
+        Some("2030-01-10T09:00")
+    );
 
     let (status, _, headers) = htmx_post(
         &client,
         "/tasks",
         &[
-            ("company_id", &company), ("subject", "Send the revised quote"), ("due_at", "2030-01-10T09:00"),
-            ("reminder_at", "2030-01-10T08:00"), ("priority", "urgent"), ("assignee_id", &rep),
+            ("company_id", &company),
+            ("subject", "Send the revised quote"),
+            ("due_at", "2030-01-10T09:00"),
+            ("reminder_at", "2030-01-10T08:00"),
+            ("priority", "urgent"),
+            ("assignee_id", &rep),
         ],
     )
     .await;
     assert_eq!(status, StatusCode::OK);
     assert!(triggered(&headers).contains(&"tasks-changed".to_owned()));
     let (_, page) = client.page(&section).await;
-    assert_eq!(page.texts("#tasks .task-subject"), vec!["Send the revised quote"]);
+    assert_eq!(
+        page.texts("#tasks .task-subject"),
+        vec!["Send the revised quote"]
+    );
     assert!(page.text("#tasks .task-line").contains("Urgent"));
     let id = task_id(&page, "#tasks .task");
 
     // Complete: a toast offering Undo, a timeline entry, and it leaves the open list.
     let (status, toast, _) = htmx_post(&client, &format!("/tasks/{id}/complete"), &[]).await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(toast.text(".toast-text"), "Completed “Send the revised quote”.");
-    assert_eq!(toast.attr("[data-testid=toast] form", "hx-post"), Some(format!("/tasks/{id}/reopen")));
+    assert_eq!(
+        toast.text(".toast-text"),
+        "Completed “Send the revised quote”."
+    );
+    assert_eq!(
+        toast.attr("[data-testid=toast] form", "hx-post"),
+        Some(format!("/tasks/{id}/reopen"))
+    );
     let (_, page) = client.page(&section).await;
     assert!(page.exists("#tasks .empty"));
     let completed = format!("/timeline/entries?company_id={company}&activity_type=task_completed");
     let (_, timeline, _) = htmx_get(&client, &completed).await;
-    assert_eq!(timeline.texts(".timeline-title"), vec!["Completed: Send the revised quote"]);
+    assert_eq!(
+        timeline.texts(".timeline-title"),
+        vec!["Completed: Send the revised quote"]
+    );
     // Undo.
     let (status, _, _) = htmx_post(&client, &format!("/tasks/{id}/reopen"), &[]).await;
     assert_eq!(status, StatusCode::OK);
     let (_, page) = client.page(&section).await;
-    assert_eq!(page.texts("#tasks .task-subject"), vec!["Send the revised quote"]);
+    assert_eq!(
+        page.texts("#tasks .task-subject"),
+        vec!["Send the revised quote"]
+    );
     let (_, timeline, _) = htmx_get(&client, &completed).await;
-    assert!(!timeline.exists(".timeline-entry"), "a reopened task is no longer completed");
+    assert!(
+        !timeline.exists(".timeline-entry"),
+        "a reopened task is no longer completed"
+    );
 
     // Snooze: to tomorrow morning, or to a chosen time; never into the past.
-    let (status, toast, _) =
-        htmx_post(&client, &format!("/tasks/{id}/snooze"), &[("until", "tomorrow")]).await;
+    let (status, toast, _) = htmx_post(
+        &client,
+        &format!("/tasks/{id}/snooze"),
+        &[("until", "tomorrow")],
+    )
+    .await;
     assert_eq!(status, StatusCode::OK);
-    assert!(toast.text(".toast-text").contains("to Tomorrow 09:00"), "{}", toast.source);
-    let (status, _, _) =
-        htmx_post(&client, &format!("/tasks/{id}/snooze"), &[("until_at", "2031-02-03T10:30")]).await;
+    assert!(
+        toast.text(".toast-text").contains("to Tomorrow 09:00"),
+        "{}",
+        toast.source
+    );
+    let (status, _, _) = htmx_post(
+        &client,
+        &format!("/tasks/{id}/snooze"),
+        &[("until_at", "2031-02-03T10:30")],
+    )
+    .await;
     assert_eq!(status, StatusCode::OK);
-    let (status, _, _) =
-        htmx_post(&client, &format!("/tasks/{id}/snooze"), &[("until_at", "2001-01-01T10:00")]).await;
+    let (status, _, _) = htmx_post(
+        &client,
+        &format!("/tasks/{id}/snooze"),
+        &[("until_at", "2001-01-01T10:00")],
+    )
+    .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     let task_key = TaskId(id.parse().unwrap_or_default());
     let a = tenants.a.clone();
@@ -129,27 +180,52 @@ async fn a_records_tasks_are_added_completed_snoozed_edited_and_deleted() {
             })
         })
         .await;
-    assert_eq!(due.map(|d| d.to_rfc3339()), Some("2031-02-03T10:30:00+00:00".to_owned()));
-    assert_eq!(reminder.map(|r| r.to_rfc3339()), Some("2031-02-03T09:30:00+00:00".to_owned()), "the reminder moves along");
+    assert_eq!(
+        due.map(|d| d.to_rfc3339()),
+        Some("2031-02-03T10:30:00+00:00".to_owned())
+    );
+    assert_eq!(
+        reminder.map(|r| r.to_rfc3339()),
+        Some("2031-02-03T09:30:00+00:00".to_owned()),
+        "the reminder moves along"
+    );
 
     // Edit in place.
     let (status, edit, _) = htmx_get(&client, &format!("/tasks/{id}/edit")).await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(edit.attr("#task-edit-subject", "value").as_deref(), Some("Send the revised quote"));
-    let (status, edit, _) = htmx_post(&client, &format!("/tasks/{id}"), &[("subject", ""), ("priority", "low")]).await;
+    assert_eq!(
+        edit.attr("#task-edit-subject", "value").as_deref(),
+        Some("Send the revised quote")
+    );
+    let (status, edit, _) = htmx_post(
+        &client,
+        &format!("/tasks/{id}"),
+        &[("subject", ""), ("priority", "low")],
+    )
+    .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(edit.exists("#task-edit-subject-error"));
     let (status, row, _) = htmx_post(
         &client,
         &format!("/tasks/{id}"),
-        &[("subject", "Send the final quote"), ("priority", "low"), ("due_at", "2031-02-03T10:30"), ("assignee_id", &rep)],
+        &[
+            ("subject", "Send the final quote"),
+            ("priority", "low"),
+            ("due_at", "2031-02-03T10:30"),
+            ("assignee_id", &rep),
+        ],
     )
     .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(row.text(".task-subject"), "Send the final quote");
 
     // Subtasks: added and ticked off in place, the parent shown expanded.
-    let (status, row, _) = htmx_post(&client, &format!("/tasks/{id}/subtasks"), &[("subject", "Check measurements")]).await;
+    let (status, row, _) = htmx_post(
+        &client,
+        &format!("/tasks/{id}/subtasks"),
+        &[("subject", "Check measurements")],
+    )
+    .await;
     assert_eq!(status, StatusCode::OK);
     assert!(row.exists("details.task-more[open]"));
     assert_eq!(row.texts(".subtask-subject"), vec!["Check measurements"]);
@@ -158,20 +234,31 @@ async fn a_records_tasks_are_added_completed_snoozed_edited_and_deleted() {
     assert_eq!(status, StatusCode::OK);
     assert!(row.exists(".subtask.subtask-done"));
     assert_eq!(row.text(".task-subtask-count"), "1/1 subtasks");
-    let (status, row, _) = htmx_post(&client, &format!("/tasks/{id}/subtasks"), &[("subject", " ")]).await;
+    let (status, row, _) = htmx_post(
+        &client,
+        &format!("/tasks/{id}/subtasks"),
+        &[("subject", " ")],
+    )
+    .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(row.exists(&format!("#subtask-{id}-error")));
 
     // Delete with undo.
     let (status, toast, _) = htmx_post(&client, &format!("/tasks/{id}/delete"), &[]).await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(toast.attr("[data-testid=toast] form", "hx-post"), Some(format!("/tasks/{id}/restore")));
+    assert_eq!(
+        toast.attr("[data-testid=toast] form", "hx-post"),
+        Some(format!("/tasks/{id}/restore"))
+    );
     let (_, page) = client.page(&section).await;
     assert!(page.exists("#tasks .empty"));
     let (status, _, _) = htmx_post(&client, &format!("/tasks/{id}/restore"), &[]).await;
     assert_eq!(status, StatusCode::OK);
     let (_, page) = client.page(&section).await;
-    assert_eq!(page.texts("#tasks .task-subject"), vec!["Send the final quote"]);
+    assert_eq!(
+        page.texts("#tasks .task-subject"),
+        vec!["Send the final quote"]
+    );
 
     let a = tenants.a.clone();
     let actions: Vec<String> = app
@@ -189,8 +276,14 @@ async fn a_records_tasks_are_added_completed_snoozed_edited_and_deleted() {
     assert_eq!(
         actions,
         vec![
-            "task.created", "task.completed", "task.reopened", "task.snoozed", "task.snoozed",
-            "task.updated", "task.deleted", "task.restored",
+            "task.created",
+            "task.completed",
+            "task.reopened",
+            "task.snoozed",
+            "task.snoozed",
+            "task.updated",
+            "task.deleted",
+            "task.restored",
         ]
     );
 }
@@ -203,12 +296,42 @@ async fn my_tasks_are_bucketed_in_the_users_time_zone_and_paged() {
     let a = tenants.a.clone();
     let (start_today, start_tomorrow) = rapport::web::when::today_bounds(Utc::now(), tz);
     app.blocking(move |db| {
-        as_system(&db, &format!("UPDATE users SET time_zone = 'Pacific/Kiritimati' WHERE id = {}", a.rep_id));
-        make_task(&db, &a, "Overdue one", Some(start_today - Duration::minutes(1)), a.rep_id);
-        make_task(&db, &a, "Due today", Some(start_today + Duration::minutes(1)), a.rep_id);
-        make_task(&db, &a, "Also today", Some(start_tomorrow - Duration::minutes(1)), a.rep_id);
+        as_system(
+            &db,
+            &format!(
+                "UPDATE users SET time_zone = 'Pacific/Kiritimati' WHERE id = {}",
+                a.rep_id
+            ),
+        );
+        make_task(
+            &db,
+            &a,
+            "Overdue one",
+            Some(start_today - Duration::minutes(1)),
+            a.rep_id,
+        );
+        make_task(
+            &db,
+            &a,
+            "Due today",
+            Some(start_today + Duration::minutes(1)),
+            a.rep_id,
+        );
+        make_task(
+            &db,
+            &a,
+            "Also today",
+            Some(start_tomorrow - Duration::minutes(1)),
+            a.rep_id,
+        );
         for n in 0..30 {
-            make_task(&db, &a, &format!("Later {n:02}"), Some(start_tomorrow + Duration::hours(n)), a.rep_id);
+            make_task(
+                &db,
+                &a,
+                &format!("Later {n:02}"),
+                Some(start_tomorrow + Duration::hours(n)),
+                a.rep_id,
+            );
         }
         make_task(&db, &a, "Whenever", None, a.rep_id);
         make_task(&db, &a, "Someone else's", Some(start_today), a.admin_id);
@@ -218,21 +341,34 @@ async fn my_tasks_are_bucketed_in_the_users_time_zone_and_paged() {
     let (status, page) = rep.page("/tasks").await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(page.text("nav a[aria-current=page]"), "My tasks");
-    assert_eq!(page.texts("#bucket-overdue .task-subject"), vec!["Overdue one"]);
-    assert_eq!(page.texts("#bucket-today .task-subject"), vec!["Due today", "Also today"]);
-    assert_eq!(page.texts("#bucket-no_date .task-subject"), vec!["Whenever"]);
+    assert_eq!(
+        page.texts("#bucket-overdue .task-subject"),
+        vec!["Overdue one"]
+    );
+    assert_eq!(
+        page.texts("#bucket-today .task-subject"),
+        vec!["Due today", "Also today"]
+    );
+    assert_eq!(
+        page.texts("#bucket-no_date .task-subject"),
+        vec!["Whenever"]
+    );
     assert_eq!(page.text("#bucket-upcoming h2 .badge"), "30");
     let upcoming = page.texts("#bucket-upcoming .task-subject");
     assert_eq!(upcoming.len(), 25);
     assert_eq!(upcoming.first().map(String::as_str), Some("Later 00"));
     assert!(!page.source.contains("Someone else's"));
 
-    let more = page.attr("#bucket-upcoming [data-testid=tasks-more]", "hx-get").unwrap_or_default();
+    let more = page
+        .attr("#bucket-upcoming [data-testid=tasks-more]", "hx-get")
+        .unwrap_or_default();
     let (status, rows, _) = htmx_get(&rep, &more).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(
         rows.texts(".task-subject"),
-        (25..30).map(|n| format!("Later {n:02}")).collect::<Vec<_>>()
+        (25..30)
+            .map(|n| format!("Later {n:02}"))
+            .collect::<Vec<_>>()
     );
     assert!(!rows.exists("[data-testid=tasks-more]"));
 
@@ -287,7 +423,10 @@ async fn another_tenant_cannot_touch_a_task() {
     let (status, _, _) = htmx_post(
         &outsider,
         "/tasks",
-        &[("contact_id", &tenants.a.contact_id.to_string()), ("subject", "x")],
+        &[
+            ("contact_id", &tenants.a.contact_id.to_string()),
+            ("subject", "x"),
+        ],
     )
     .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
@@ -305,7 +444,10 @@ async fn without_javascript_the_same_actions_work_as_plain_pages() {
     let section = format!("/tasks/section?contact_id={}", tenants.a.contact_id);
     let (_, page) = client.page(&section).await;
     assert_eq!(
-        page.attr(&format!("#task-{id} .task-check-form input[name=return_to]"), "value"),
+        page.attr(
+            &format!("#task-{id} .task-check-form input[name=return_to]"),
+            "value"
+        ),
         Some(section.clone())
     );
 
@@ -314,7 +456,10 @@ async fn without_javascript_the_same_actions_work_as_plain_pages() {
     assert_eq!(status, StatusCode::OK);
     assert!(edit.exists("nav[aria-label=Main]") && edit.exists("form.task-edit"));
     let response = client
-        .post_form(&format!("/tasks/{id}"), &[("subject", ""), ("priority", "normal")])
+        .post_form(
+            &format!("/tasks/{id}"),
+            &[("subject", ""), ("priority", "normal")],
+        )
         .await;
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let page = crate::support::Page::parse(response.text().await.unwrap_or_default());
@@ -330,7 +475,10 @@ async fn without_javascript_the_same_actions_work_as_plain_pages() {
     assert_eq!(page.text(".flash-success"), "Completed “Plain old task”.");
     // Never to another site.
     let response = client
-        .post_form(&format!("/tasks/{id}/reopen"), &[("return_to", "//evil.example/")])
+        .post_form(
+            &format!("/tasks/{id}/reopen"),
+            &[("return_to", "//evil.example/")],
+        )
         .await;
     assert_eq!(crate::support::app::location(&response), "/tasks");
 
