@@ -21,7 +21,7 @@ use crate::web::nav::Section;
 use crate::web::render::{html, html_with_status, is_htmx};
 use crate::web::tasks::form::{Assignee, TaskForm};
 use crate::web::tasks::view::{TaskContext, snooze_until};
-use crate::web::tasks::{CHANGED, TaskRow, assignees, context, safe_return};
+use crate::web::tasks::{CHANGED, TaskRow, assignees, context, safe_return, subtasks};
 use crate::web::timeline::{UndoToast, triggers};
 use crate::web::when;
 
@@ -34,8 +34,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/tasks/{id}/snooze", web::post().to(snooze))
         .route("/tasks/{id}/delete", web::post().to(delete))
         .route("/tasks/{id}/restore", web::post().to(restore))
-        .route("/tasks/{id}/subtasks", web::post().to(add_subtask))
-        .route("/tasks/{id}/toggle", web::post().to(toggle_subtask));
+        .route("/tasks/{id}/subtasks", web::post().to(subtasks::add))
+        .route("/tasks/{id}/toggle", web::post().to(subtasks::toggle));
 }
 
 #[derive(Template)]
@@ -92,12 +92,16 @@ async fn edit_response(
 
 /// Fields every action form may carry.
 #[derive(Debug, Default, Deserialize)]
-struct Back {
+pub(super) struct Back {
     #[serde(default)]
-    return_to: String,
+    pub(super) return_to: String,
 }
 
-async fn load(state: &AppState, identity: &Identity, id: TaskId) -> Result<TaskView, AppError> {
+pub(super) async fn load(
+    state: &AppState,
+    identity: &Identity,
+    id: TaskId,
+) -> Result<TaskView, AppError> {
     state
         .db
         .tenant(&identity.scope(), move |conn| Ok(tasks::view(conn, id)?))
@@ -106,7 +110,11 @@ async fn load(state: &AppState, identity: &Identity, id: TaskId) -> Result<TaskV
 }
 
 /// Runs one change and fails with 404 when the task is not (or no longer) visible.
-async fn apply<F>(state: &AppState, identity: &Identity, change: F) -> Result<Task, AppError>
+pub(super) async fn apply<F>(
+    state: &AppState,
+    identity: &Identity,
+    change: F,
+) -> Result<Task, AppError>
 where
     F: FnOnce(&mut diesel::PgConnection) -> diesel::QueryResult<Option<Task>> + Send + 'static,
 {
@@ -360,109 +368,4 @@ async fn restore(
         csrf_token: String::new(),
     }
     .respond(&req, &safe_return(&back.return_to, "/tasks"), CHANGED)
-}
-
-#[derive(Debug, Deserialize)]
-struct SubtaskForm {
-    #[serde(default)]
-    subject: String,
-    #[serde(default)]
-    return_to: String,
-}
-
-/// Adds a subtask (same links and assignee as its parent) and shows the parent again,
-/// expanded.
-async fn add_subtask(
-    req: HttpRequest,
-    identity: Identity,
-    state: web::Data<AppState>,
-    path: web::Path<i64>,
-    form: web::Form<SubtaskForm>,
-) -> Result<HttpResponse, AppError> {
-    identity.require(Permission::RecordsWrite)?;
-    let parent = TaskId(path.into_inner());
-    let subject = form.subject.trim().to_owned();
-    let mut ctx = context(&identity, safe_return(&form.return_to, "/tasks"));
-    ctx.open_task = Some(parent);
-    if subject.is_empty() || subject.chars().count() > tasks::SUBJECT_MAX {
-        let task = load(&state, &identity, parent).await?;
-        ctx.subtask_error = Some(format!(
-            "Give the subtask a name (up to {} characters).",
-            tasks::SUBJECT_MAX
-        ));
-        ctx.subtask_draft = form.subject.clone();
-        return html_with_status(StatusCode::UNPROCESSABLE_ENTITY, &TaskRow { ctx, task });
-    }
-    let (tenant_id, actor) = (identity.tenant_id, Some(identity.user_id));
-    let parent_task = load(&state, &identity, parent).await?.task;
-    if parent_task.parent_task_id.is_some() {
-        return Err(AppError::bad_request("Subtasks cannot have subtasks."));
-    }
-    let draft = TaskDraft {
-        subject,
-        description: None,
-        due_at: None,
-        reminder_at: None,
-        priority: "normal".to_owned(),
-        assignee_id: parent_task.assignee_id,
-    };
-    let links = parent_task.links();
-    state
-        .db
-        .tenant(&identity.scope(), move |conn| {
-            Ok(tasks::create(
-                conn,
-                tenant_id,
-                &draft,
-                links,
-                Some(parent),
-                actor,
-            )?)
-        })
-        .await?;
-    parent_row(&req, &state, &identity, ctx, parent, "Subtask added.").await
-}
-
-/// Ticks a subtask off (or back on) and shows its parent again, expanded.
-async fn toggle_subtask(
-    req: HttpRequest,
-    identity: Identity,
-    state: web::Data<AppState>,
-    path: web::Path<i64>,
-    back: web::Form<Back>,
-) -> Result<HttpResponse, AppError> {
-    identity.require(Permission::RecordsWrite)?;
-    let id = TaskId(path.into_inner());
-    let (tenant_id, actor) = (identity.tenant_id, Some(identity.user_id));
-    let task = apply(&state, &identity, move |conn| {
-        match tasks::find(conn, id)? {
-            Some(task) if task.is_open() => tasks::complete(conn, tenant_id, id, actor, Utc::now()),
-            Some(_) => tasks::reopen(conn, tenant_id, id, actor),
-            None => Ok(None),
-        }
-    })
-    .await?;
-    let parent = task.parent_task_id.unwrap_or(task.id);
-    let mut ctx = context(&identity, safe_return(&back.return_to, "/tasks"));
-    ctx.open_task = Some(parent);
-    parent_row(&req, &state, &identity, ctx, parent, "Subtask updated.").await
-}
-
-async fn parent_row(
-    req: &HttpRequest,
-    state: &AppState,
-    identity: &Identity,
-    ctx: TaskContext,
-    parent: TaskId,
-    message: &str,
-) -> Result<HttpResponse, AppError> {
-    if !is_htmx(req) {
-        let back = ctx.return_to.clone();
-        return Ok(flash::redirect(req, &back, Flash::success(message)));
-    }
-    let task = load(state, identity, parent).await?;
-    let mut response = html(&TaskRow { ctx, task })?;
-    // The row itself is the update; only the timeline needs to hear of it.
-    triggers(&mut response, &["timeline-changed"]);
-    Ok(response)
 }

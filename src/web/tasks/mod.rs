@@ -6,6 +6,7 @@
 pub mod actions;
 pub mod form;
 pub mod my_tasks;
+mod subtasks;
 pub mod view;
 
 use actix_web::http::StatusCode;

@@ -6,7 +6,10 @@ mod browser_notes_tasks;
 mod browser_timeline;
 mod domain;
 mod http;
+mod my_tasks;
 mod notes;
+mod quick_add;
+mod reads;
 mod tasks;
 
 use chrono::{DateTime, Utc};
@@ -17,6 +20,11 @@ use rapport::domain::activities::{ActivityType, NewActivity, log_activity};
 use rapport::domain::ids::ActivityId;
 use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
+
+use rapport::domain::ids::TaskId;
+use rapport::domain::record_ref::RecordLinks;
+use rapport::domain::tasks::{self as task_records, TaskDraft};
+use rapport::domain::timeline::{Subjects, TimelineFilter};
 
 use crate::support::app::TestClient;
 use crate::support::fixtures::TenantFixture;
@@ -189,4 +197,42 @@ pub async fn mark_section(client: &fantoccini::Client, css: &str) {
 
 pub fn replaced(css: &str) -> String {
     format!("(document.querySelector('{css}') && !document.querySelector('{css}').dataset.old)")
+}
+
+/// Creates a task for `assignee` directly (fixtures for "My tasks").
+pub fn make_task(
+    db: &rapport::db::Db,
+    tenant: &TenantFixture,
+    subject: &str,
+    due_at: Option<DateTime<Utc>>,
+    assignee: rapport::domain::ids::UserId,
+) -> TaskId {
+    let draft = TaskDraft {
+        subject: subject.to_owned(),
+        description: None,
+        due_at,
+        reminder_at: None,
+        priority: "normal".to_owned(),
+        assignee_id: Some(assignee),
+    };
+    let links = RecordLinks {
+        contact_id: Some(tenant.contact_id),
+        ..RecordLinks::default()
+    };
+    let tenant_id = tenant.tenant_id;
+    scoped(db, tenant, move |conn| {
+        Ok(task_records::create(conn, tenant_id, &draft, links, None, None)?.id)
+    })
+}
+
+/// Everything about one company, its contacts included.
+pub fn company_filter(company: rapport::domain::ids::CompanyId) -> TimelineFilter {
+    TimelineFilter {
+        subjects: Subjects {
+            company_id: Some(company),
+            ..Subjects::default()
+        },
+        include_company_contacts: true,
+        ..TimelineFilter::default()
+    }
 }
