@@ -18,7 +18,7 @@ async fn home_counts_are_the_tenants_own_and_capped() {
     assert_eq!(page.text("h1"), "Welcome back, Rep Alpha");
     assert_eq!(
         page.texts("nav a"),
-        vec!["Home", "API tokens"],
+        vec!["Home", "My tasks", "API tokens"],
         "a rep sees only pages they can open"
     );
 
@@ -41,6 +41,6 @@ async fn home_counts_are_the_tenants_own_and_capped() {
     let (_, page) = admin.page("/").await;
     assert_eq!(
         page.texts("nav a"),
-        vec!["Home", "API tokens", "Users", "Security log"]
+        vec!["Home", "My tasks", "API tokens", "Users", "Security log"]
     );
 }

@@ -83,7 +83,7 @@ async fn timeline_page(
 ) -> Result<HttpResponse, AppError> {
     identity.require(Permission::RecordsRead)?;
     let params = parse(&req, &identity)?;
-    let view = load_view(&state, &identity, params, None, true).await?;
+    let view = load_view(&state, &identity, params, Show::Everything).await?;
     if is_htmx(&req) {
         return html(&TimelineSection { view });
     }
@@ -100,7 +100,7 @@ async fn entries(
     identity.require(Permission::RecordsRead)?;
     let params = parse(&req, &identity)?;
     let more = params.cursor.is_some();
-    let view = load_view(&state, &identity, params, None, true).await?;
+    let view = load_view(&state, &identity, params, Show::List).await?;
     if more {
         html(&TimelineMore { view })
     } else {
@@ -117,15 +117,27 @@ fn parse(req: &HttpRequest, identity: &Identity) -> Result<TimelineParams, AppEr
     Ok(params)
 }
 
-/// Everything the section shows, read in one transaction. Unknown or invisible subjects
-/// are a 404, like opening the record itself.
+/// Which parts of the section a response shows, so each reads only what it needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Show {
+    /// The whole section: filters, quick add and the list.
+    Everything,
+    /// The list alone (refresh, filters, "Load more").
+    List,
+    /// Filters and quick add, without entries.
+    Controls,
+}
+
+/// What the section shows, read in one transaction. Unknown or invisible subjects are a
+/// 404, like opening the record itself.
 pub async fn load_view(
     state: &AppState,
     identity: &Identity,
     params: TimelineParams,
-    quick_add: Option<QuickAdd>,
-    with_entries: bool,
+    show: Show,
 ) -> Result<TimelineView, AppError> {
+    let with_entries = show != Show::Controls;
+    let with_controls = show != Show::List;
     let tenant_id = identity.tenant_id;
     let tz = identity.time_zone;
     let viewer = identity.user_id;
@@ -146,10 +158,16 @@ pub async fn load_view(
             } else {
                 None
             };
-            let people = users::list(conn)?;
+            let people = if with_controls {
+                users::list(conn)?
+            } else {
+                Vec::new()
+            };
             let contacts = match filter.subjects.company_id {
-                Some(company) => record_ref::contacts_of_company(conn, company, CONTACT_CHOICES)?,
-                None => Vec::new(),
+                Some(company) if with_controls => {
+                    record_ref::contacts_of_company(conn, company, CONTACT_CHOICES)?
+                }
+                _ => Vec::new(),
             };
             Ok((subjects, page, people, contacts))
         })
@@ -159,10 +177,10 @@ pub async fn load_view(
         next: None,
     });
     let now = Utc::now();
-    let mut quick_add = quick_add.unwrap_or_else(|| QuickAdd {
+    let mut quick_add = QuickAdd {
         forms: QuickAddForms::fresh(viewer),
         ..QuickAdd::default()
-    });
+    };
     quick_add.contacts = contacts;
     quick_add.assignees = people
         .iter()

@@ -24,7 +24,7 @@ use crate::web::tasks::form::TaskForm;
 use crate::web::timeline::params::TimelineParams;
 use crate::web::timeline::validate::{self, CALL_OUTCOMES, RawActivity};
 use crate::web::timeline::view::QuickAdd;
-use crate::web::timeline::{QuickAddPanel, TimelinePage, load_view, triggers};
+use crate::web::timeline::{QuickAddPanel, Show, TimelinePage, load_view, triggers};
 use crate::web::when;
 
 /// Every quick-add form posts these fields (each form fills its own).
@@ -111,7 +111,7 @@ pub async fn submit(
         ));
     };
     // The people and contacts the forms offer, to validate choices against.
-    let base = load_view(&state, &identity, params.clone(), None, false).await?;
+    let base = load_view(&state, &identity, params.clone(), Show::Controls).await?;
     let now = Utc::now();
     let mut errors = FieldErrors::default();
     let with_contact = match form.with_contact_id.trim() {
@@ -201,7 +201,8 @@ pub async fn submit(
             Flash::success(message),
         ));
     }
-    let mut view = load_view(&state, &identity, params, None, false).await?;
+    // Fresh forms: the view loaded before the write has everything they offer.
+    let mut view = base;
     view.quick_add.message = Some(message);
     let events = match kind.as_str() {
         "note" => &["timeline-changed", "notes-changed"][..],
@@ -223,7 +224,12 @@ async fn respond_invalid(
     errors: FieldErrors,
 ) -> Result<HttpResponse, AppError> {
     let kind = form.kind.clone();
-    let mut view = load_view(state, identity, params, None, !is_htmx(req)).await?;
+    let show = if is_htmx(req) {
+        Show::Controls
+    } else {
+        Show::Everything
+    };
+    let mut view = load_view(state, identity, params, show).await?;
     view.quick_add.open = kind.clone();
     view.quick_add.errors = errors;
     match kind.as_str() {
