@@ -89,11 +89,12 @@ impl TaskContext {
 const SNOOZES: [(&str, &str); 3] = [
     ("3h", "In 3 hours"),
     ("tomorrow", "Tomorrow morning"),
-    ("next_week", "Next week"),
+    ("next_week", "Next Monday"),
 ];
 
 /// When a snooze preset ends: in 3 hours, tomorrow 09:00, or next Monday 09:00 (the
-/// viewer's time).
+/// viewer's time; on a Sunday the Monday after tomorrow's, so it differs from
+/// "tomorrow").
 pub fn snooze_until(key: &str, now: DateTime<Utc>, tz: Tz) -> Option<DateTime<Utc>> {
     use chrono::Datelike;
     match key {
@@ -101,7 +102,8 @@ pub fn snooze_until(key: &str, now: DateTime<Utc>, tz: Tz) -> Option<DateTime<Ut
         "tomorrow" => Some(when::days_ahead_at(now, tz, 1, 9)),
         "next_week" => {
             let weekday = now.with_timezone(&tz).weekday().num_days_from_monday() as u64;
-            Some(when::days_ahead_at(now, tz, 7 - weekday, 9))
+            let days = if weekday == 6 { 8 } else { 7 - weekday };
+            Some(when::days_ahead_at(now, tz, days, 9))
         }
         _ => None,
     }
@@ -173,6 +175,12 @@ mod tests {
         assert_eq!(until.to_rfc3339(), "2026-01-19T08:00:00+00:00");
         let tomorrow = snooze_until("tomorrow", now, tz).expect("known preset");
         assert_eq!(tomorrow.to_rfc3339(), "2026-01-15T08:00:00+00:00");
+        // On a Sunday, "next Monday" is not tomorrow but the week after.
+        let sunday = DateTime::parse_from_rfc3339("2026-01-18T10:00:00Z")
+            .expect("valid")
+            .with_timezone(&Utc);
+        let until = snooze_until("next_week", sunday, tz).expect("known preset");
+        assert_eq!(until.to_rfc3339(), "2026-01-26T08:00:00+00:00");
         assert_eq!(snooze_until("someday", now, tz), None);
     }
 }

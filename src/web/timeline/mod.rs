@@ -87,6 +87,8 @@ async fn timeline_page(
     if is_htmx(&req) {
         return html(&TimelineSection { view });
     }
+    let mut view = view;
+    view.embedded = false;
     let page = Page::extract(&req).await?;
     let chrome = page.chrome(view.title(), Section::None);
     html(&TimelinePage { chrome, view })
@@ -205,6 +207,7 @@ pub async fn load_view(
         quick_add,
         csrf_token: identity.csrf_token().unwrap_or("").to_owned(),
         tz,
+        embedded: true,
         params,
     })
 }

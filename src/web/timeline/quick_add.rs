@@ -241,6 +241,7 @@ async fn respond_invalid(
     if is_htmx(req) {
         return html_with_status(StatusCode::UNPROCESSABLE_ENTITY, &QuickAddPanel { view });
     }
+    view.embedded = false;
     let page = crate::web::chrome::Page::extract(req).await?;
     let chrome = page.chrome(view.title(), crate::web::nav::Section::None);
     html_with_status(

@@ -55,6 +55,8 @@ pub struct TimelineView {
     pub quick_add: QuickAdd,
     pub csrf_token: String,
     pub tz: Tz,
+    /// Shown inside another page (a record's), not as the timeline page itself.
+    pub embedded: bool,
 }
 
 /// Activity types in the filter, grouped as the issue lists them.
