@@ -76,7 +76,7 @@ async fn load_note(
     if for_change && !item.can_edit {
         return Err(AppError::Forbidden);
     }
-    let record = record_of(&item.note);
+    let record = record_of(&item.note)?;
     let view = NotesView {
         record,
         record_name: String::new(),
@@ -90,7 +90,9 @@ async fn load_note(
     Ok((view, item))
 }
 
-fn record_of(note: &Note) -> RecordRef {
+/// The record a note belongs to (notes are always made on one; a note on none is not
+/// reachable from any record, so it is treated as not found).
+fn record_of(note: &Note) -> Result<RecordRef, AppError> {
     crate::domain::record_ref::RecordLinks {
         company_id: note.company_id,
         contact_id: note.contact_id,
@@ -98,7 +100,7 @@ fn record_of(note: &Note) -> RecordRef {
         lead_id: note.lead_id,
     }
     .primary()
-    .unwrap_or(RecordRef::Company(crate::domain::ids::CompanyId(0)))
+    .ok_or(AppError::NotFound)
 }
 
 /// A note (htmx, e.g. "Cancel" in the edit form); a browser opening the URL directly
@@ -315,7 +317,7 @@ async fn restore(
     };
     toast.respond(
         &req,
-        &format!("/notes?{}", record_of(&found).query()),
+        &format!("/notes?{}", record_of(&found)?.query()),
         CHANGED,
     )
 }

@@ -132,3 +132,96 @@ fn days_are_the_viewers_days() {
         vec![("Today".to_owned(), 1), ("Yesterday".to_owned(), 1)]
     );
 }
+
+/// The timeline, notes and task lists add no visibility rules of their own: whatever
+/// row-level security hides (the records feature's own/team policies) stays hidden.
+#[test]
+fn whatever_row_level_security_hides_stays_hidden() {
+    use diesel::connection::SimpleConnection;
+    use rapport::db::TenantScope;
+    use rapport::domain::record_ref::RecordRef;
+    use rapport::domain::{notes, tasks};
+
+    let db = TestDb::new();
+    let pool = db.pool();
+    let tenants = TwoTenants::create(&pool);
+    let now = Utc::now();
+    log_on_company(
+        &pool,
+        &tenants.a,
+        ActivityType::Note,
+        "secret: pricing",
+        now,
+    );
+    log_on_company(&pool, &tenants.a, ActivityType::Note, "public: visit", now);
+    db.owner_connection()
+        .batch_execute(
+            "CREATE POLICY test_hide ON activities AS RESTRICTIVE TO rapport_app \
+                 USING (app_role() <> 'rep' OR (title || coalesce(content, '')) NOT LIKE '%secret%'); \
+             CREATE POLICY test_hide ON notes AS RESTRICTIVE TO rapport_app \
+                 USING (app_role() <> 'rep' OR body NOT LIKE 'secret%'); \
+             CREATE POLICY test_hide ON tasks AS RESTRICTIVE TO rapport_app \
+                 USING (app_role() <> 'rep' OR subject NOT LIKE 'secret%');",
+        )
+        .unwrap_or_else(|err| panic!("cannot add the test policy: {err}"));
+    let a = tenants.a.clone();
+    scoped(&pool, &a, move |conn| {
+        let record = RecordRef::Company(a.company_id);
+        for body in ["secret: discount", "public: parking"] {
+            let draft = notes::NoteDraft {
+                title: None,
+                body: body.to_owned(),
+                pinned: false,
+            };
+            notes::create(conn, a.tenant_id, record, &draft, None)?;
+            let task = tasks::TaskDraft {
+                subject: body.to_owned(),
+                description: None,
+                due_at: None,
+                reminder_at: None,
+                priority: "normal".to_owned(),
+                assignee_id: Some(a.rep_id),
+            };
+            let links = record.links(conn)?;
+            tasks::create(conn, a.tenant_id, &task, links, None, None)?;
+        }
+        Ok(())
+    });
+    let rep = TenantScope {
+        tenant_id: a.tenant_id.0,
+        user_id: Some(a.rep_id.0),
+        role: "rep".to_owned(),
+        team_id: None,
+    };
+    let company = a.company_id;
+    let (titles, total, note_bodies, task_subjects) = pool
+        .tenant_blocking(&rep, move |conn| -> anyhow::Result<_> {
+            let filter = company_filter(company);
+            let record = RecordRef::Company(company);
+            Ok((
+                timeline::page(conn, a.tenant_id, &filter, None, 100)?
+                    .entries
+                    .into_iter()
+                    .map(|entry| entry.title)
+                    .collect::<Vec<_>>(),
+                timeline::capped_total(conn, a.tenant_id, &filter, 100)?,
+                notes::list(conn, record, false, 10)?
+                    .into_iter()
+                    .map(|view| view.note.body)
+                    .collect::<Vec<_>>(),
+                tasks::open_for_record(conn, record, 10)?
+                    .into_iter()
+                    .map(|view| view.task.subject)
+                    .collect::<Vec<_>>(),
+            ))
+        })
+        .unwrap_or_else(|err| panic!("{err:#}"));
+    assert!(titles.contains(&"public: visit".to_owned()));
+    assert!(
+        !titles.iter().any(|title| title.contains("secret")),
+        "neither the activity nor the secret task's entry: {titles:?}"
+    );
+    assert_eq!(total, CappedCount::Exact(titles.len() as i64));
+    assert_eq!(note_bodies, vec!["public: parking"]);
+    assert_eq!(task_subjects, vec!["public: parking"]);
+}
