@@ -2,6 +2,8 @@
 //! upcoming, no date) with keyset paging on (due_at, id) along the assignee's open-task
 //! index.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 
@@ -9,7 +11,7 @@ use super::Task;
 use crate::db::schema::{companies, contacts, deals, leads, tasks, users};
 use crate::domain::contacts::display_name;
 use crate::domain::counts::CappedCount;
-use crate::domain::ids::{ContactId, TaskId, UserId};
+use crate::domain::ids::{CompanyId, ContactId, DealId, LeadId, TaskId, UserId};
 use crate::domain::record_ref::RecordRef;
 use crate::domain::timeline::LinkedRecord;
 
@@ -31,95 +33,107 @@ impl TaskView {
     }
 }
 
-type NameParts = (String, String, Option<String>);
-type ViewRow = (
-    Task,
-    Option<String>,
-    Option<String>,
-    Option<NameParts>,
-    Option<String>,
-    Option<NameParts>,
-);
-
-/// `tasks` with the assignee and the (live) linked records, for every list.
-macro_rules! with_names {
+/// Live tasks, for every list. Names are looked up afterwards, in batches: a one-table
+/// query plans in a fraction of the time a six-table join needs, and the lookups are
+/// prepared once per connection.
+macro_rules! live_tasks {
     () => {
         tasks::table
-            .left_join(users::table.on(users::id.nullable().eq(tasks::assignee_id)))
-            .left_join(
-                companies::table.on(companies::id
-                    .nullable()
-                    .eq(tasks::company_id)
-                    .and(companies::deleted_at.is_null())),
-            )
-            .left_join(
-                contacts::table.on(contacts::id
-                    .nullable()
-                    .eq(tasks::contact_id)
-                    .and(contacts::deleted_at.is_null())),
-            )
-            .left_join(
-                deals::table.on(deals::id
-                    .nullable()
-                    .eq(tasks::deal_id)
-                    .and(deals::deleted_at.is_null())),
-            )
-            .left_join(
-                leads::table.on(leads::id
-                    .nullable()
-                    .eq(tasks::lead_id)
-                    .and(leads::deleted_at.is_null())),
-            )
-            .select((
-                Task::as_select(),
-                users::name.nullable(),
-                companies::name.nullable(),
-                (contacts::first_name, contacts::last_name, contacts::email).nullable(),
-                deals::title.nullable(),
-                (leads::first_name, leads::last_name, leads::email).nullable(),
-            ))
+            .select(Task::as_select())
             .filter(tasks::deleted_at.is_null())
     };
 }
 
-fn into_views(conn: &mut PgConnection, rows: Vec<ViewRow>) -> QueryResult<Vec<TaskView>> {
-    let ids: Vec<TaskId> = rows.iter().map(|row| row.0.id).collect();
-    let mut subtasks: Vec<Task> = if ids.is_empty() {
-        Vec::new()
-    } else {
-        tasks::table
-            .filter(tasks::parent_task_id.eq_any(ids.iter().map(|id| Some(*id))))
-            .filter(tasks::deleted_at.is_null())
-            .order((tasks::created_at, tasks::id))
-            .select(Task::as_select())
-            .load(conn)?
-    };
-    let person = |parts: Option<NameParts>, id: Option<i64>| {
-        id.zip(parts)
-            .map(|(id, (first, last, email))| LinkedRecord {
-                id,
-                name: display_name(&first, &last, email.as_deref()),
-            })
-    };
+/// `(id, first, last, email)` rows into display names by id.
+fn people<I: Copy + Eq + std::hash::Hash>(
+    rows: Vec<(I, String, String, Option<String>)>,
+) -> HashMap<I, String> {
+    rows.into_iter()
+        .map(|(id, first, last, email)| (id, display_name(&first, &last, email.as_deref())))
+        .collect()
+}
+
+fn ids<T: Copy + Eq + std::hash::Hash>(
+    tasks: &[Task],
+    pick: impl Fn(&Task) -> Option<T>,
+) -> Vec<T> {
+    let mut seen: Vec<T> = tasks.iter().filter_map(pick).collect();
+    let unique: std::collections::HashSet<T> = seen.drain(..).collect();
+    unique.into_iter().collect()
+}
+
+fn into_views(conn: &mut PgConnection, rows: Vec<Task>) -> QueryResult<Vec<TaskView>> {
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let parents: Vec<Option<TaskId>> = rows.iter().map(|task| Some(task.id)).collect();
+    let mut subtasks: Vec<Task> = live_tasks!()
+        .filter(tasks::parent_task_id.eq_any(parents))
+        .order((tasks::created_at, tasks::id))
+        .load(conn)?;
+    let assignees: HashMap<UserId, String> = users::table
+        .filter(users::id.eq_any(ids(&rows, |t| t.assignee_id)))
+        .select((users::id, users::name))
+        .load::<(UserId, String)>(conn)?
+        .into_iter()
+        .collect();
+    let company_names: HashMap<CompanyId, String> = companies::table
+        .filter(companies::id.eq_any(ids(&rows, |t| t.company_id)))
+        .filter(companies::deleted_at.is_null())
+        .select((companies::id, companies::name))
+        .load::<(CompanyId, String)>(conn)?
+        .into_iter()
+        .collect();
+    let contact_names = people(
+        contacts::table
+            .filter(contacts::id.eq_any(ids(&rows, |t| t.contact_id)))
+            .filter(contacts::deleted_at.is_null())
+            .select((
+                contacts::id,
+                contacts::first_name,
+                contacts::last_name,
+                contacts::email,
+            ))
+            .load::<(ContactId, String, String, Option<String>)>(conn)?,
+    );
+    let deal_titles: HashMap<DealId, String> = deals::table
+        .filter(deals::id.eq_any(ids(&rows, |t| t.deal_id)))
+        .filter(deals::deleted_at.is_null())
+        .select((deals::id, deals::title))
+        .load::<(DealId, String)>(conn)?
+        .into_iter()
+        .collect();
+    let lead_names = people(
+        leads::table
+            .filter(leads::id.eq_any(ids(&rows, |t| t.lead_id)))
+            .filter(leads::deleted_at.is_null())
+            .select((leads::id, leads::first_name, leads::last_name, leads::email))
+            .load::<(LeadId, String, String, Option<String>)>(conn)?,
+    );
+    fn linked<K: Eq + std::hash::Hash + Copy>(
+        id: Option<K>,
+        names: &HashMap<K, String>,
+        raw: impl Fn(K) -> i64,
+    ) -> Option<LinkedRecord> {
+        let id = id?;
+        names.get(&id).map(|name| LinkedRecord {
+            id: raw(id),
+            name: name.clone(),
+        })
+    }
     Ok(rows
         .into_iter()
-        .map(|(task, assignee_name, company, contact, deal, lead)| {
+        .map(|task| {
             let (mine, rest): (Vec<Task>, Vec<Task>) = subtasks
                 .drain(..)
                 .partition(|sub| sub.parent_task_id == Some(task.id));
             subtasks = rest;
             TaskView {
-                company: task
-                    .company_id
-                    .zip(company)
-                    .map(|(id, name)| LinkedRecord { id: id.0, name }),
-                contact: person(contact, task.contact_id.map(|id| id.0)),
-                deal: task
-                    .deal_id
-                    .zip(deal)
-                    .map(|(id, name)| LinkedRecord { id: id.0, name }),
-                lead: person(lead, task.lead_id.map(|id| id.0)),
-                assignee_name,
+                assignee_name: task.assignee_id.and_then(|id| assignees.get(&id).cloned()),
+                company: linked(task.company_id, &company_names, |id| id.0),
+                contact: linked(task.contact_id, &contact_names, |id| id.0),
+                deal: linked(task.deal_id, &deal_titles, |id| id.0),
+                lead: linked(task.lead_id, &lead_names, |id| id.0),
                 subtasks: mine,
                 task,
             }
@@ -135,7 +149,7 @@ fn is_open() -> diesel::expression::SqlLiteral<diesel::sql_types::Bool> {
 
 /// One live task with names and subtasks.
 pub fn view(conn: &mut PgConnection, id: TaskId) -> QueryResult<Option<TaskView>> {
-    let rows: Vec<ViewRow> = with_names!().filter(tasks::id.eq(id)).load(conn)?;
+    let rows: Vec<Task> = live_tasks!().filter(tasks::id.eq(id)).load(conn)?;
     Ok(into_views(conn, rows)?.pop())
 }
 
@@ -155,29 +169,24 @@ pub fn open_for_record(
     record: RecordRef,
     limit: i64,
 ) -> QueryResult<Vec<TaskView>> {
-    let mut query = with_names!()
+    let mut query = live_tasks!()
         .filter(is_open())
         .filter(tasks::parent_task_id.is_null())
         .into_boxed::<diesel::pg::Pg>();
     query = match record {
-        RecordRef::Company(id) => {
-            // Read apart: `contacts` is already joined for the names.
-            let people: Vec<Option<ContactId>> = contacts::table
-                .filter(contacts::company_id.eq(id))
-                .filter(contacts::deleted_at.is_null())
-                .select(contacts::id.nullable())
-                .load(conn)?;
-            query.filter(
-                tasks::company_id
-                    .eq(id)
-                    .or(tasks::contact_id.eq_any(people)),
-            )
-        }
+        RecordRef::Company(id) => query.filter(
+            tasks::company_id.eq(id).or(tasks::contact_id.eq_any(
+                contacts::table
+                    .filter(contacts::company_id.eq(id))
+                    .filter(contacts::deleted_at.is_null())
+                    .select(contacts::id.nullable()),
+            )),
+        ),
         RecordRef::Contact(id) => query.filter(tasks::contact_id.eq(id)),
         RecordRef::Deal(id) => query.filter(tasks::deal_id.eq(id)),
         RecordRef::Lead(id) => query.filter(tasks::lead_id.eq(id)),
     };
-    let rows: Vec<ViewRow> = query
+    let rows: Vec<Task> = query
         .order((tasks::due_at.asc().nulls_last(), tasks::id.asc()))
         .limit(limit)
         .load(conn)?;
@@ -295,7 +304,7 @@ pub fn my_bucket(
             }
         }};
     }
-    let mut query = in_bucket!(with_names!().into_boxed::<diesel::pg::Pg>());
+    let mut query = in_bucket!(live_tasks!().into_boxed::<diesel::pg::Pg>());
     if let Some(cursor) = after {
         query = match cursor.due_at {
             Some(due) => query.filter(
@@ -307,7 +316,7 @@ pub fn my_bucket(
         };
     }
     let limit = limit.clamp(1, 200);
-    let rows: Vec<ViewRow> = query
+    let rows: Vec<Task> = query
         .order((tasks::due_at.asc(), tasks::id.asc()))
         .limit(limit + 1)
         .load(conn)?;
