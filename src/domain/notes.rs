@@ -62,14 +62,20 @@ pub fn list(
         .filter(notes::deleted_at.is_null())
         .into_boxed();
     query = match record {
-        RecordRef::Company(id) => query.filter(
-            notes::company_id.eq(id).or(notes::contact_id.eq_any(
-                contacts::table
-                    .filter(contacts::company_id.eq(id))
-                    .filter(contacts::deleted_at.is_null())
-                    .select(contacts::id.nullable()),
-            )),
-        ),
+        RecordRef::Company(id) => {
+            // The contacts first, as a list, so the company and contact indexes combine
+            // (a sub-select leads the planner to scan every note).
+            let people: Vec<Option<ContactId>> = contacts::table
+                .filter(contacts::company_id.eq(id))
+                .filter(contacts::deleted_at.is_null())
+                .select(contacts::id.nullable())
+                .load(conn)?;
+            query.filter(
+                notes::company_id
+                    .eq(id)
+                    .or(notes::contact_id.eq_any(people)),
+            )
+        }
         RecordRef::Contact(id) => query.filter(notes::contact_id.eq(id)),
         RecordRef::Deal(id) => query.filter(notes::deal_id.eq(id)),
         RecordRef::Lead(id) => query.filter(notes::lead_id.eq(id)),
