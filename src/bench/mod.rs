@@ -7,6 +7,7 @@
 
 mod home;
 mod records;
+mod timeline;
 
 use std::time::{Duration, Instant};
 
@@ -61,6 +62,14 @@ pub const SUITES: &[Suite] = &[
     Suite {
         name: "records",
         targets: records::targets,
+    },
+    Suite {
+        name: "timeline",
+        targets: timeline::targets,
+    },
+    Suite {
+        name: "tasks",
+        targets: timeline::task_targets,
     },
 ];
 

@@ -27,7 +27,7 @@ macro_rules! activity_types {
                 match self { $(ActivityType::$variant => $label,)* }
             }
 
-            /// The name of the icon in `static/icons.svg`.
+            /// The name of the icon in `static/icons-activity.svg`.
             pub fn icon(self) -> &'static str {
                 match self { $(ActivityType::$variant => $icon,)* }
             }
@@ -105,6 +105,10 @@ pub struct NewActivity {
     pub external: Option<ExternalRef>,
     pub external_url: Option<String>,
     pub extra: serde_json::Value,
+    /// Set to retract an entry: a note deleted in Rapport, a task reopened, an email
+    /// deleted at its source. With an external ref the existing entry is hidden (and shown
+    /// again by a later call without it); last_activity_at is left alone.
+    pub deleted_at: Option<DateTime<Utc>>,
 }
 
 impl NewActivity {
@@ -130,6 +134,7 @@ impl NewActivity {
             external: None,
             external_url: None,
             extra: serde_json::json!({}),
+            deleted_at: None,
         }
     }
 }
@@ -174,7 +179,7 @@ pub fn log_activity(
         }
         Some(external) => upsert_external(conn, tenant_id, &new, external)?,
     };
-    if !matches!(logged, Logged::Unchanged(_)) {
+    if !matches!(logged, Logged::Unchanged(_)) && new.deleted_at.is_none() {
         touch_last_activity(conn, &new)?;
     }
     Ok(logged)
@@ -226,6 +231,7 @@ struct ActivityInsert<'a> {
     lead_id: Option<LeadId>,
     external_url: Option<&'a str>,
     extra: &'a serde_json::Value,
+    deleted_at: Option<DateTime<Utc>>,
 }
 
 fn row(tenant_id: TenantId, new: &NewActivity) -> ActivityInsert<'_> {
@@ -246,6 +252,7 @@ fn row(tenant_id: TenantId, new: &NewActivity) -> ActivityInsert<'_> {
         lead_id: new.lead_id,
         external_url: new.external_url.as_deref(),
         extra: &new.extra,
+        deleted_at: new.deleted_at,
     }
 }
 
@@ -267,8 +274,8 @@ fn upsert_external(
     let upserted: Option<Upserted> = diesel::sql_query(
         "INSERT INTO activities (tenant_id, activity_type, title, description, content, direction, \
              duration_seconds, participants, occurred_at, user_id, contact_id, company_id, deal_id, \
-             lead_id, external_source, external_id, external_url, extra) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) \
+             lead_id, external_source, external_id, external_url, extra, deleted_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19) \
          ON CONFLICT (tenant_id, external_source, external_id) WHERE external_id IS NOT NULL \
          DO UPDATE SET activity_type = EXCLUDED.activity_type, title = EXCLUDED.title, \
              description = EXCLUDED.description, content = EXCLUDED.content, \
@@ -279,14 +286,14 @@ fn upsert_external(
              company_id = COALESCE(EXCLUDED.company_id, activities.company_id), \
              deal_id = COALESCE(EXCLUDED.deal_id, activities.deal_id), \
              lead_id = COALESCE(EXCLUDED.lead_id, activities.lead_id), \
-             external_url = EXCLUDED.external_url, extra = EXCLUDED.extra, deleted_at = NULL \
+             external_url = EXCLUDED.external_url, extra = EXCLUDED.extra, deleted_at = EXCLUDED.deleted_at \
          WHERE (activities.activity_type, activities.title, activities.description, activities.content, \
                 activities.direction, activities.duration_seconds, activities.participants, \
                 activities.occurred_at, activities.external_url, activities.extra, activities.deleted_at) \
              IS DISTINCT FROM \
                (EXCLUDED.activity_type, EXCLUDED.title, EXCLUDED.description, EXCLUDED.content, \
                 EXCLUDED.direction, EXCLUDED.duration_seconds, EXCLUDED.participants, \
-                EXCLUDED.occurred_at, EXCLUDED.external_url, EXCLUDED.extra, NULL::timestamptz) \
+                EXCLUDED.occurred_at, EXCLUDED.external_url, EXCLUDED.extra, EXCLUDED.deleted_at) \
             OR (EXCLUDED.contact_id IS NOT NULL AND EXCLUDED.contact_id IS DISTINCT FROM activities.contact_id) \
             OR (EXCLUDED.company_id IS NOT NULL AND EXCLUDED.company_id IS DISTINCT FROM activities.company_id) \
             OR (EXCLUDED.deal_id IS NOT NULL AND EXCLUDED.deal_id IS DISTINCT FROM activities.deal_id) \
@@ -311,6 +318,7 @@ fn upsert_external(
     .bind::<Text, _>(&external.id)
     .bind::<Nullable<Text>, _>(new.external_url.as_deref())
     .bind::<Jsonb, _>(&new.extra)
+    .bind::<Nullable<Timestamptz>, _>(new.deleted_at)
     .get_result(conn)
     .optional()?;
     match upserted {

@@ -24,6 +24,7 @@ pub mod identity;
 pub mod leads;
 pub mod lists;
 pub mod nav;
+pub mod notes;
 pub mod palette;
 pub mod records;
 pub mod records_admin;
@@ -31,7 +32,10 @@ pub mod records_api;
 pub mod render;
 pub mod settings;
 pub mod tags;
+pub mod tasks;
+pub mod timeline;
 pub mod trace;
+pub mod when;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -100,6 +104,9 @@ pub fn app(
         .configure(graph::configure)
         .configure(records_api::configure)
         .configure(records_admin::configure)
+        .configure(timeline::configure)
+        .configure(notes::configure)
+        .configure(tasks::configure)
         .default_service(web::to(|| async { Err::<HttpResponse, _>(AppError::NotFound) }))
         .wrap(from_fn(flash::clear_shown_flash))
         .wrap(from_fn(csrf::csrf_protect))

@@ -23,6 +23,7 @@ async fn home_counts_are_the_tenants_own_and_capped() {
             "Companies",
             "Contacts",
             "Leads",
+            "My tasks",
             "Tags",
             "API tokens"
         ],
@@ -53,6 +54,7 @@ async fn home_counts_are_the_tenants_own_and_capped() {
             "Companies",
             "Contacts",
             "Leads",
+            "My tasks",
             "Tags",
             "Custom fields",
             "Record visibility",

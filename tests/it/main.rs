@@ -12,3 +12,4 @@ mod records;
 mod rls;
 mod seed;
 mod tenancy;
+mod timeline;
