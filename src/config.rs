@@ -63,6 +63,40 @@ pub struct Settings {
         global = true
     )]
     pub session_max_hours: i64,
+
+    /// Job workers `serve` runs in-process (0: this process only enqueues; run
+    /// `rapport worker` elsewhere).
+    #[arg(long, env = "RAPPORT_WORKERS", default_value_t = 2, global = true)]
+    pub workers: usize,
+
+    /// Seconds between a running job's heartbeats.
+    #[arg(
+        long,
+        env = "RAPPORT_JOB_HEARTBEAT_SECS",
+        default_value_t = 10,
+        global = true
+    )]
+    pub job_heartbeat_secs: u64,
+
+    /// A running job (or sync run) without a heartbeat for this many seconds is treated
+    /// as abandoned by a dead process: retried or failed.
+    #[arg(
+        long,
+        env = "RAPPORT_JOB_STALE_SECS",
+        default_value_t = 120,
+        global = true
+    )]
+    pub job_stale_secs: u64,
+
+    /// Key that encrypts stored credentials (32 bytes, base64). Without it, the embedded
+    /// mode keeps a generated key in `<data dir>/secret.key`.
+    #[arg(
+        long,
+        env = "RAPPORT_SECRET_KEY",
+        global = true,
+        hide_env_values = true
+    )]
+    pub secret_key: Option<String>,
 }
 
 impl Settings {
@@ -100,6 +134,10 @@ impl Settings {
             http_workers: Some(1),
             session_idle_minutes: 480,
             session_max_hours: 168,
+            workers: 0,
+            job_heartbeat_secs: 10,
+            job_stale_secs: 120,
+            secret_key: None,
         }
     }
 }

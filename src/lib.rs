@@ -11,5 +11,6 @@ pub mod config;
 pub mod db;
 pub mod domain;
 pub mod error;
+pub mod jobs;
 pub mod seed;
 pub mod web;

@@ -236,6 +236,43 @@ diesel::table! {
 }
 
 diesel::table! {
+    job_schedules (name) {
+        name -> Text,
+        cron -> Text,
+        kind -> Text,
+        payload -> Jsonb,
+        per_tenant -> Bool,
+        next_run_at -> Timestamptz,
+        last_run_at -> Nullable<Timestamptz>,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    jobs (id) {
+        id -> Int8,
+        tenant_id -> Nullable<Int8>,
+        kind -> Text,
+        payload -> Jsonb,
+        priority -> Int2,
+        status -> Text,
+        attempts -> Int4,
+        max_attempts -> Int4,
+        run_at -> Timestamptz,
+        dedupe_key -> Nullable<Text>,
+        locked_by -> Nullable<Text>,
+        started_at -> Nullable<Timestamptz>,
+        heartbeat_at -> Nullable<Timestamptz>,
+        cancel_requested_at -> Nullable<Timestamptz>,
+        finished_at -> Nullable<Timestamptz>,
+        last_error -> Nullable<Text>,
+        created_by -> Nullable<Int8>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     leads (id) {
         id -> Int8,
         tenant_id -> Int8,
@@ -474,6 +511,7 @@ diesel::joinable!(custom_field_definitions -> tenants (tenant_id));
 diesel::joinable!(deal_contacts -> tenants (tenant_id));
 diesel::joinable!(deal_stage_history -> tenants (tenant_id));
 diesel::joinable!(deals -> tenants (tenant_id));
+diesel::joinable!(jobs -> tenants (tenant_id));
 diesel::joinable!(leads -> tenants (tenant_id));
 diesel::joinable!(notes -> tenants (tenant_id));
 diesel::joinable!(pipeline_stages -> tenants (tenant_id));
@@ -500,6 +538,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     deal_contacts,
     deal_stage_history,
     deals,
+    job_schedules,
+    jobs,
     leads,
     notes,
     pipeline_stages,

@@ -16,6 +16,7 @@ pub mod fmt;
 pub mod forms;
 pub mod home;
 pub mod identity;
+pub mod jobs;
 pub mod nav;
 pub mod render;
 pub mod settings;
@@ -31,6 +32,7 @@ use actix_web::{App, HttpResponse, web};
 
 use crate::config::Settings;
 use crate::db::Db;
+use crate::db::listen::Listener;
 use crate::error::AppError;
 
 /// Shared by every request. Cheap to clone (everything inside is reference-counted).
@@ -38,6 +40,8 @@ use crate::error::AppError;
 pub struct AppState {
     pub db: Db,
     pub settings: Arc<Settings>,
+    /// The process's LISTEN connection (live sync progress over SSE).
+    pub listener: Listener,
 }
 
 /// Where the stylesheet, scripts and vendored htmx live.
@@ -78,6 +82,7 @@ pub fn app(
         .configure(settings::configure)
         .configure(admin::configure)
         .configure(api::configure)
+        .configure(jobs::configure)
         .default_service(web::to(|| async { Err::<HttpResponse, _>(AppError::NotFound) }))
         .wrap(from_fn(flash::clear_shown_flash))
         .wrap(from_fn(csrf::csrf_protect))

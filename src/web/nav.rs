@@ -11,6 +11,8 @@ pub enum Section {
     ApiTokens,
     Users,
     SecurityLog,
+    Sync,
+    Jobs,
     /// Pages outside the navigation (errors, sign-in).
     None,
 }
@@ -44,6 +46,14 @@ const ENTRIES: &[Entry] = &[
         secondary: false,
     },
     Entry {
+        section: Section::Sync,
+        label: "Sync",
+        href: "/sync",
+        icon: "sync",
+        needs: Some(Permission::SyncManage),
+        secondary: false,
+    },
+    Entry {
         section: Section::ApiTokens,
         label: "API tokens",
         href: "/settings/tokens",
@@ -65,6 +75,14 @@ const ENTRIES: &[Entry] = &[
         href: "/admin/security",
         icon: "shield",
         needs: Some(Permission::SecurityRead),
+        secondary: true,
+    },
+    Entry {
+        section: Section::Jobs,
+        label: "Jobs",
+        href: "/admin/jobs",
+        icon: "jobs",
+        needs: Some(Permission::TenantManage),
         secondary: true,
     },
 ];

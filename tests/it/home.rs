@@ -41,6 +41,13 @@ async fn home_counts_are_the_tenants_own_and_capped() {
     let (_, page) = admin.page("/").await;
     assert_eq!(
         page.texts("nav a"),
-        vec!["Home", "API tokens", "Users", "Security log"]
+        vec![
+            "Home",
+            "Sync",
+            "API tokens",
+            "Users",
+            "Security log",
+            "Jobs"
+        ]
     );
 }

@@ -7,6 +7,7 @@ mod auth;
 mod browser_login;
 mod csrf;
 mod home;
+mod jobs;
 mod migrations;
 mod rls;
 mod seed;
