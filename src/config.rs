@@ -5,6 +5,9 @@ use std::path::PathBuf;
 
 use clap::Args;
 
+/// The credentials key of [`Settings::for_database`]: public, so for tests only.
+pub const TEST_SECRET_KEY: &str = "dGVzdC1vbmx5LWtleS1ub3QtZm9yLXJlYWwtZGF0YSE=";
+
 #[derive(Debug, Clone, Args)]
 pub struct Settings {
     /// PostgreSQL URL. When unset, Rapport runs its own private cluster under the data directory.
@@ -137,7 +140,7 @@ impl Settings {
             workers: 0,
             job_heartbeat_secs: 10,
             job_stale_secs: 120,
-            secret_key: None,
+            secret_key: Some(TEST_SECRET_KEY.to_owned()),
         }
     }
 }

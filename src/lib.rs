@@ -13,4 +13,5 @@ pub mod domain;
 pub mod error;
 pub mod jobs;
 pub mod seed;
+pub mod sync;
 pub mod web;

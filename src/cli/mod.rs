@@ -1,9 +1,11 @@
-//! The `rapport` command line: `serve` (the default), `worker`, `migrate`, `seed`, `user`.
+//! The `rapport` command line: `serve` (the default), `worker`, `sync`, `migrate`, `seed`,
+//! `user`, `bench`.
 
 mod bench;
 mod database;
 mod seed;
 mod serve;
+mod sync;
 mod user;
 mod worker;
 
@@ -32,6 +34,8 @@ enum Command {
     Migrate,
     /// Load demo data or a large synthetic tenant.
     Seed(seed::SeedArgs),
+    /// Run a sync in the foreground, or list sources and models (`--list`).
+    Sync(sync::SyncArgs),
     /// Run background job workers only (no web server); several may share one database.
     Worker,
     /// Manage users.
@@ -69,6 +73,7 @@ pub fn main() -> ExitCode {
         match cli.command.unwrap_or(Command::Serve) {
             Command::Serve => serve::run(settings).await,
             Command::Worker => worker::run(settings).await,
+            Command::Sync(args) => sync::run(settings, args).await,
             Command::Migrate => database::migrate_command(&settings).await,
             Command::Seed(args) => seed::run(&settings, args).await,
             Command::User { command } => user::run(&settings, command).await,

@@ -4,7 +4,7 @@
 use crate::jobs::registry::JobRegistry;
 
 pub fn registry() -> anyhow::Result<JobRegistry> {
-    #[allow(unused_mut)] // areas add their kinds below
     let mut registry = JobRegistry::new();
+    crate::sync::jobs::register(&mut registry);
     Ok(registry)
 }
