@@ -56,8 +56,9 @@ CREATE TABLE sync_records (
     payload            jsonb NOT NULL,
     -- SHA-256 (first 16 bytes) of the canonical payload: unchanged records are skipped.
     hash               bytea NOT NULL,
-    -- The record's own modification time at the source (the cursor field), if it has one.
-    source_updated_at  timestamptz,
+    -- The record's modification time at the source (its cursor field); for sources
+    -- without one, when its payload last changed here. Sorts the data table.
+    source_updated_at  timestamptz NOT NULL DEFAULT now(),
     first_seen_at      timestamptz NOT NULL DEFAULT now(),
     last_seen_at       timestamptz NOT NULL DEFAULT now(),
     changed_at         timestamptz NOT NULL DEFAULT now(),
@@ -67,7 +68,7 @@ CREATE TABLE sync_records (
     PRIMARY KEY (tenant_id, model_id, source_id)
 );
 CREATE INDEX sync_records_recent_idx
-    ON sync_records (tenant_id, model_id, source_updated_at DESC NULLS LAST, source_id DESC);
+    ON sync_records (tenant_id, model_id, source_updated_at DESC, source_id DESC);
 SELECT rapport_enable_tenant_rls('sync_records');
 
 CREATE FUNCTION rapport_sync_model_deleted() RETURNS trigger

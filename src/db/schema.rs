@@ -463,7 +463,7 @@ diesel::table! {
         source_id -> Text,
         payload -> Jsonb,
         hash -> Bytea,
-        source_updated_at -> Nullable<Timestamptz>,
+        source_updated_at -> Timestamptz,
         first_seen_at -> Timestamptz,
         last_seen_at -> Timestamptz,
         changed_at -> Timestamptz,

@@ -10,7 +10,7 @@ pub mod connector;
 pub mod connectors;
 pub mod crm;
 pub mod crypto;
-// pub mod data;
+pub mod data;
 // pub mod fixtures;
 pub mod http;
 pub mod jobs;

@@ -232,13 +232,14 @@ pub fn upsert_batch(
                  WHERE r.tenant_id = $1 AND r.model_id = $2 AND r.deleted_at IS NOT NULL AND $8) \
              INSERT INTO sync_records AS r \
                  (tenant_id, model_id, source_id, payload, hash, source_updated_at, last_run_id) \
-             SELECT $1, $2, source_id, payload, hash, updated_at, $3 FROM incoming \
+             SELECT $1, $2, source_id, payload, hash, COALESCE(updated_at, now()), $3 FROM incoming \
              ON CONFLICT (tenant_id, model_id, source_id) DO UPDATE SET \
                  last_seen_at = now(), last_run_id = EXCLUDED.last_run_id, \
                  payload = CASE WHEN r.hash IS DISTINCT FROM EXCLUDED.hash OR r.deleted_at IS NOT NULL OR $9 \
                      THEN EXCLUDED.payload ELSE r.payload END, \
                  hash = EXCLUDED.hash, \
-                 source_updated_at = COALESCE(EXCLUDED.source_updated_at, r.source_updated_at), \
+                 source_updated_at = CASE WHEN r.hash IS DISTINCT FROM EXCLUDED.hash OR r.deleted_at IS NOT NULL OR $9 \
+                     THEN EXCLUDED.source_updated_at ELSE r.source_updated_at END, \
                  changed_at = CASE WHEN r.hash IS DISTINCT FROM EXCLUDED.hash OR r.deleted_at IS NOT NULL OR $9 \
                      THEN now() ELSE r.changed_at END, \
                  deleted_at = NULL \
@@ -276,7 +277,7 @@ pub fn upsert_batch(
         let rows: Vec<Deleted> = diesel::sql_query(
             "INSERT INTO sync_records AS r \
                  (tenant_id, model_id, source_id, payload, hash, source_updated_at, last_run_id, deleted_at) \
-             SELECT $1, $2, s.source_id, s.payload, s.hash, s.updated_at, $3, now() \
+             SELECT $1, $2, s.source_id, s.payload, s.hash, COALESCE(s.updated_at, now()), $3, now() \
              FROM unnest($4::text[], $5::jsonb[], $6::bytea[], $7::timestamptz[]) \
                  AS s(source_id, payload, hash, updated_at) \
              ON CONFLICT (tenant_id, model_id, source_id) DO UPDATE SET \

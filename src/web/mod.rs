@@ -20,6 +20,7 @@ pub mod jobs;
 pub mod nav;
 pub mod render;
 pub mod settings;
+pub mod sync;
 pub mod trace;
 
 use std::path::PathBuf;
@@ -83,6 +84,7 @@ pub fn app(
         .configure(admin::configure)
         .configure(api::configure)
         .configure(jobs::configure)
+        .configure(sync::configure)
         .default_service(web::to(|| async { Err::<HttpResponse, _>(AppError::NotFound) }))
         .wrap(from_fn(flash::clear_shown_flash))
         .wrap(from_fn(csrf::csrf_protect))

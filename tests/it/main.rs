@@ -11,4 +11,5 @@ mod jobs;
 mod migrations;
 mod rls;
 mod seed;
+mod sync;
 mod tenancy;

@@ -1,0 +1,4 @@
+//! The sync hub: runner, options, pages, API, live progress, connectors against fixtures.
+
+mod helpers;
+mod runner;
