@@ -166,3 +166,35 @@ pub fn debug_log(db: &Db, tenant: TenantId, run_id: i64) -> Option<String> {
     })
     .unwrap_or_else(|err| panic!("{err:#}"))
 }
+
+/// In-process job workers with Rapport's job kinds (as `serve` runs them), fast intervals.
+pub fn start_workers(db: &Db) -> (rapport::jobs::Runtime, CancellationToken) {
+    let registry = rapport::jobs::kinds::registry().unwrap_or_else(|err| panic!("{err}"));
+    let shutdown = CancellationToken::new();
+    let mut config = rapport::jobs::WorkerConfig::from_settings(&settings(db), 2);
+    config.poll_interval = Duration::from_millis(100);
+    config.maintenance_interval = Duration::from_millis(500);
+    let runtime = rapport::jobs::Runtime::start(
+        db.clone(),
+        settings(db),
+        Arc::new(registry),
+        config,
+        Some(rapport::db::listen::Listener::for_rapport(db.url())),
+        shutdown.clone(),
+    );
+    (runtime, shutdown)
+}
+
+/// Waits until the run has finished (any final status) and returns it.
+pub async fn wait_finished(db: &Db, tenant: TenantId, run_id: i64) -> SyncRun {
+    crate::support::wait::until(&format!("run {run_id} to finish"), Duration::from_secs(30), || {
+        let db = db.clone();
+        async move {
+            tokio::task::spawn_blocking(move || find_run(&db, tenant, run_id))
+                .await
+                .ok()
+                .filter(|run| run.finished_at.is_some())
+        }
+    })
+    .await
+}
