@@ -3,3 +3,4 @@
 mod helpers;
 mod runner;
 mod pages;
+mod live;
