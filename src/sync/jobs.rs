@@ -50,7 +50,11 @@ async fn run_job(ctx: JobContext) -> Result<(), JobError> {
     let scope = ctx
         .tenant_scope()
         .ok_or_else(|| JobError::permanent("a sync job needs a tenant"))?;
-    let worker = format!("job {}", ctx.job.id);
+    let worker = ctx
+        .job
+        .locked_by
+        .clone()
+        .unwrap_or_else(|| format!("job {}", ctx.job.id));
     for run_id in payload.run_ids {
         if ctx.cancel.is_cancelled() {
             stop_queued(&ctx, &scope, run_id).await?;

@@ -187,14 +187,18 @@ pub fn start_workers(db: &Db) -> (rapport::jobs::Runtime, CancellationToken) {
 
 /// Waits until the run has finished (any final status) and returns it.
 pub async fn wait_finished(db: &Db, tenant: TenantId, run_id: i64) -> SyncRun {
-    crate::support::wait::until(&format!("run {run_id} to finish"), Duration::from_secs(30), || {
-        let db = db.clone();
-        async move {
-            tokio::task::spawn_blocking(move || find_run(&db, tenant, run_id))
-                .await
-                .ok()
-                .filter(|run| run.finished_at.is_some())
-        }
-    })
+    crate::support::wait::until(
+        &format!("run {run_id} to finish"),
+        Duration::from_secs(30),
+        || {
+            let db = db.clone();
+            async move {
+                tokio::task::spawn_blocking(move || find_run(&db, tenant, run_id))
+                    .await
+                    .ok()
+                    .filter(|run| run.finished_at.is_some())
+            }
+        },
+    )
     .await
 }

@@ -100,7 +100,12 @@ impl SseReader {
     }
 
     /// Reads messages until one satisfies `check`.
-    async fn until(&mut self, what: &str, timeout: Duration, check: impl Fn(&crate::support::Page) -> bool) -> crate::support::Page {
+    async fn until(
+        &mut self,
+        what: &str,
+        timeout: Duration,
+        check: impl Fn(&crate::support::Page) -> bool,
+    ) -> crate::support::Page {
         let deadline = Instant::now() + timeout;
         loop {
             let Some(data) = self.next(deadline).await else {
@@ -120,7 +125,13 @@ async fn a_sync_in_a_worker_process_streams_progress_to_the_browser_over_sse() {
     let tenants = app.blocking(|db| TwoTenants::create(&db)).await;
     let tenant = tenants.a.tenant_id;
     app.blocking(move |db| {
-        connect(&db, tenant, "demo", json!({ "records": "400", "page_delay_ms": "60" }), None)
+        connect(
+            &db,
+            tenant,
+            "demo",
+            json!({ "records": "400", "page_delay_ms": "60" }),
+            None,
+        )
     })
     .await;
     let mut worker = WorkerProcess::start(app.pool.url());
@@ -146,14 +157,23 @@ async fn a_sync_in_a_worker_process_streams_progress_to_the_browser_over_sse() {
     // Counts move while the other process works…
     let cell = "#live-model-demo-contacts";
     let moving = live
-        .until("a running sync with records", Duration::from_secs(30), |page| {
-            page.attr(cell, "data-status").as_deref() == Some("running")
-                && page.exists(&format!("{cell} [data-role=counts]"))
-                && !page.text(&format!("{cell} [data-role=counts]")).starts_with("0 processed")
-        })
+        .until(
+            "a running sync with records",
+            Duration::from_secs(30),
+            |page| {
+                page.attr(cell, "data-status").as_deref() == Some("running")
+                    && page.exists(&format!("{cell} [data-role=counts]"))
+                    && !page
+                        .text(&format!("{cell} [data-role=counts]"))
+                        .starts_with("0 processed")
+            },
+        )
         .await;
     assert_eq!(moving.attr(cell, "hx-swap-oob").as_deref(), Some("true"));
-    assert!(moving.exists("#live-actions-demo-contacts [data-action=stop]"), "Stop while running");
+    assert!(
+        moving.exists("#live-actions-demo-contacts [data-action=stop]"),
+        "Stop while running"
+    );
     assert!(moving.exists(&format!("#live-run-{run_id}")));
 
     // A network blip: the stream drops, the run finishes meanwhile, the browser reconnects.
@@ -162,17 +182,31 @@ async fn a_sync_in_a_worker_process_streams_progress_to_the_browser_over_sse() {
     assert_eq!(finished.status, "success", "{:?}", finished.error_message);
     let mut again = SseReader::connect(&admin).await;
     let first = again
-        .until("the final state after reconnecting", Duration::from_secs(5), |page| page.exists(cell))
+        .until(
+            "the final state after reconnecting",
+            Duration::from_secs(5),
+            |page| page.exists(cell),
+        )
         .await;
     assert_eq!(first.attr(cell, "data-status").as_deref(), Some("success"));
-    assert!(first.text(&format!("{cell} [data-role=counts]")).starts_with("400 processed"));
+    assert!(
+        first
+            .text(&format!("{cell} [data-role=counts]"))
+            .starts_with("400 processed")
+    );
     assert!(first.exists("#live-actions-demo-contacts [data-action=sync]"));
-    assert_eq!(first.attr("#live-source-demo", "data-health").as_deref(), Some("success"));
+    assert_eq!(
+        first.attr("#live-source-demo", "data-health").as_deref(),
+        Some("success")
+    );
 
     // Nothing of it reached the other tenant.
     let deadline = Instant::now() + Duration::from_millis(300);
     while let Some(data) = other_live.next(deadline).await {
-        assert!(!data.contains("live-model-demo-contacts"), "leaked to another tenant: {data}");
+        assert!(
+            !data.contains("live-model-demo-contacts"),
+            "leaked to another tenant: {data}"
+        );
     }
     worker.kill();
 }
@@ -183,7 +217,13 @@ async fn killing_the_worker_mid_sync_fails_the_run_and_keeps_its_records() {
     let tenants = app.blocking(|db| TwoTenants::create(&db)).await;
     let tenant = tenants.a.tenant_id;
     app.blocking(move |db| {
-        connect(&db, tenant, "demo", json!({ "records": "2000", "page_delay_ms": "50" }), None)
+        connect(
+            &db,
+            tenant,
+            "demo",
+            json!({ "records": "2000", "page_delay_ms": "50" }),
+            None,
+        )
     })
     .await;
     let mut worker = WorkerProcess::start(app.pool.url());
@@ -199,42 +239,63 @@ async fn killing_the_worker_mid_sync_fails_the_run_and_keeps_its_records() {
         .unwrap_or_else(|e| panic!("{e}"));
     let body: Value = response.json().await.unwrap_or_default();
     let run_id = body["run_id"].as_i64().unwrap_or_else(|| panic!("{body}"));
-    wait::until("the worker to store some records", Duration::from_secs(30), || {
-        let db = app.pool.clone();
-        async move {
-            tokio::task::spawn_blocking(move || find_run(&db, tenant, run_id))
-                .await
-                .ok()
-                .filter(|run| run.processed >= 20)
-        }
-    })
+    wait::until(
+        "the worker to store some records",
+        Duration::from_secs(30),
+        || {
+            let db = app.pool.clone();
+            async move {
+                tokio::task::spawn_blocking(move || find_run(&db, tenant, run_id))
+                    .await
+                    .ok()
+                    .filter(|run| run.processed >= 20)
+            }
+        },
+    )
     .await;
     worker.kill();
 
     // Any process's maintenance notices the silence and fails the run.
-    let registry = std::sync::Arc::new(rapport::jobs::kinds::registry().unwrap_or_else(|e| panic!("{e}")));
+    let registry =
+        std::sync::Arc::new(rapport::jobs::kinds::registry().unwrap_or_else(|e| panic!("{e}")));
     let mut config = rapport::jobs::WorkerConfig::from_settings(&settings(&app.pool), 0);
     config.stale_after = Duration::from_secs(3);
-    let failed = wait::until("the heartbeat check to fail the run", Duration::from_secs(20), || {
-        let db = app.pool.clone();
-        let registry = registry.clone();
-        let config = config.clone();
-        async move {
-            rapport::jobs::worker::maintain_once(&db, &registry, &config).await.ok()?;
-            tokio::task::spawn_blocking(move || find_run(&db, tenant, run_id))
-                .await
-                .ok()
-                .filter(|run| run.status == "failed")
-        }
-    })
+    let failed = wait::until(
+        "the heartbeat check to fail the run",
+        Duration::from_secs(20),
+        || {
+            let db = app.pool.clone();
+            let registry = registry.clone();
+            let config = config.clone();
+            async move {
+                rapport::jobs::worker::maintain_once(&db, &registry, &config)
+                    .await
+                    .ok()?;
+                tokio::task::spawn_blocking(move || find_run(&db, tenant, run_id))
+                    .await
+                    .ok()
+                    .filter(|run| run.status == "failed")
+            }
+        },
+    )
     .await;
     assert!(
-        failed.error_message.as_deref().unwrap_or_default().contains("stopped responding"),
+        failed
+            .error_message
+            .as_deref()
+            .unwrap_or_default()
+            .contains("stopped responding"),
         "{:?}",
         failed.error_message
     );
-    let kept = app.blocking(move |db| records(&db, tenant, "demo", "calls").len()).await as i64;
-    assert!(kept >= 20 && kept == failed.created, "kept {kept}, created {}", failed.created);
+    let kept = app
+        .blocking(move |db| records(&db, tenant, "demo", "calls").len())
+        .await as i64;
+    assert!(
+        kept >= 20 && kept == failed.created,
+        "kept {kept}, created {}",
+        failed.created
+    );
     // The job is not left running either.
     let (_, jobs_page) = admin.page("/admin/jobs?status=running").await;
     assert!(!jobs_page.exists("#jobs tbody tr"), "no job left running");

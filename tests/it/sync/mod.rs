@@ -1,6 +1,7 @@
 //! The sync hub: runner, options, pages, API, live progress, connectors against fixtures.
 
+mod browser;
 mod helpers;
-mod runner;
-mod pages;
 mod live;
+mod pages;
+mod runner;

@@ -26,14 +26,27 @@ async fn reps_and_other_tenants_cannot_reach_the_sync_hub() {
 
     let rep = app.login(&tenants.a.rep_email, PASSWORD).await;
     let (_, home) = rep.page("/").await;
-    assert!(!home.exists("nav a[href='/sync']"), "no Sync in a rep's navigation");
-    for path in ["/sync", "/sync/demo", "/sync/demo/contacts", "/sync/runs", &format!("/sync/runs/{}", run.id)] {
+    assert!(
+        !home.exists("nav a[href='/sync']"),
+        "no Sync in a rep's navigation"
+    );
+    for path in [
+        "/sync",
+        "/sync/demo",
+        "/sync/demo/contacts",
+        "/sync/runs",
+        &format!("/sync/runs/{}", run.id),
+    ] {
         let (status, _) = rep.page(path).await;
         assert_eq!(status, StatusCode::FORBIDDEN, "{path}");
     }
-    let response = rep.post_form("/sync/demo/runs", &[("model", "contacts")]).await;
+    let response = rep
+        .post_form("/sync/demo/runs", &[("model", "contacts")])
+        .await;
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
-    let response = rep.post_form(&format!("/sync/runs/{}/stop", run.id), &[]).await;
+    let response = rep
+        .post_form(&format!("/sync/runs/{}/stop", run.id), &[])
+        .await;
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
     let (status, body) = rep.get_json("/api/sync/sources").await;
     assert_eq!(status, StatusCode::FORBIDDEN);
@@ -47,13 +60,20 @@ async fn reps_and_other_tenants_cannot_reach_the_sync_hub() {
     assert_eq!(status, StatusCode::NOT_FOUND);
     let (status, _) = other.get_json(&format!("/api/sync/runs/{}", run.id)).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
-    let response = other.post_form(&format!("/sync/runs/{}/stop", run.id), &[]).await;
+    let response = other
+        .post_form(&format!("/sync/runs/{}/stop", run.id), &[])
+        .await;
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
     let (_, page) = other.page("/sync/demo/contacts").await;
-    assert!(!page.exists("#records tbody tr"), "no records of another tenant");
+    assert!(
+        !page.exists("#records tbody tr"),
+        "no records of another tenant"
+    );
     let (_, page) = other.page("/sync/runs").await;
     assert!(!page.exists(&format!("tr[data-run-id='{}']", run.id)));
-    let (_, body) = other.get_json("/api/sync/sources/demo/models/contacts/data").await;
+    let (_, body) = other
+        .get_json("/api/sync/sources/demo/models/contacts/data")
+        .await;
     assert_eq!(body["records"], json!([]));
 }
 
@@ -62,15 +82,22 @@ async fn an_admin_starts_a_sync_from_the_form_and_browses_the_records() {
     let app = TestApp::spawn().await;
     let tenants = app.blocking(|db| TwoTenants::create(&db)).await;
     let tenant = tenants.a.tenant_id;
-    app.blocking(move |db| connect(&db, tenant, "demo", json!({ "records": "60" }), None)).await;
+    app.blocking(move |db| connect(&db, tenant, "demo", json!({ "records": "60" }), None))
+        .await;
     let admin = app.login(&tenants.a.admin_email, PASSWORD).await;
 
     let (status, page) = admin.page("/sync").await;
     assert_eq!(status, StatusCode::OK);
     assert!(page.exists("nav a[href='/sync'][aria-current=page]"));
     assert_eq!(page.text("[data-source=demo] [data-role=model-count]"), "4");
-    assert_eq!(page.attr("#live-source-demo", "data-health").as_deref(), Some("never"));
-    assert!(page.exists("[hx-sse\\:connect='/sync/live']"), "the page listens for live progress");
+    assert_eq!(
+        page.attr("#live-source-demo", "data-health").as_deref(),
+        Some("never")
+    );
+    assert!(
+        page.exists("[hx-sse\\:connect='/sync/live']"),
+        "the page listens for live progress"
+    );
     let (_, searched) = admin.page("/sync?q=hubspot").await;
     assert!(!searched.exists("[data-source=demo]"));
 
@@ -81,17 +108,32 @@ async fn an_admin_starts_a_sync_from_the_form_and_browses_the_records() {
     // The modal carries every option.
     let (status, modal) = admin.page("/sync/demo/sync-form?model=contacts").await;
     assert_eq!(status, StatusCode::OK);
-    for field in ["full", "force", "dry_run", "debug", "since", "max_records", "batch_size"] {
+    for field in [
+        "full",
+        "force",
+        "dry_run",
+        "debug",
+        "since",
+        "max_records",
+        "batch_size",
+    ] {
         assert!(modal.exists(&format!("[name={field}]")), "{field}");
     }
     assert_eq!(modal.attr("#since", "type").as_deref(), Some("date"));
 
     let response = admin
-        .post_form("/sync/demo/runs", &[("model", "contacts"), ("batch_size", "25")])
+        .post_form(
+            "/sync/demo/runs",
+            &[("model", "contacts"), ("batch_size", "25")],
+        )
         .await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
-    let (_, body) = admin.get_json("/api/sync/runs?source=demo&model=contacts").await;
-    let run_id = body["runs"][0]["id"].as_i64().unwrap_or_else(|| panic!("no run: {body}"));
+    let (_, body) = admin
+        .get_json("/api/sync/runs?source=demo&model=contacts")
+        .await;
+    let run_id = body["runs"][0]["id"]
+        .as_i64()
+        .unwrap_or_else(|| panic!("no run: {body}"));
     assert_eq!(body["runs"][0]["status"], "queued");
     assert_eq!(body["runs"][0]["trigger"], "dashboard");
 
@@ -101,21 +143,46 @@ async fn an_admin_starts_a_sync_from_the_form_and_browses_the_records() {
     assert_eq!(run.created, 60);
 
     let (_, page) = admin.page("/sync/demo").await;
-    assert_eq!(page.attr("#live-model-demo-contacts", "data-status").as_deref(), Some("success"));
-    assert_eq!(page.text("tr[data-model=contacts] [data-role=records]"), "60");
+    assert_eq!(
+        page.attr("#live-model-demo-contacts", "data-status")
+            .as_deref(),
+        Some("success")
+    );
+    assert_eq!(
+        page.text("tr[data-model=contacts] [data-role=records]"),
+        "60"
+    );
 
     // The data table: keyset pages, search, CSV.
     let (_, model) = admin.page("/sync/demo/contacts?size=25").await;
     assert_eq!(model.text("[data-stat=records] .stat-value"), "60");
     assert_eq!(model.select("#records tbody tr").len(), 25);
-    let next = model.attr("a[rel=next]", "href").unwrap_or_else(|| panic!("no next page"));
+    let next = model
+        .attr("a[rel=next]", "href")
+        .unwrap_or_else(|| panic!("no next page"));
     let (_, second) = admin.page(&next).await;
     assert_eq!(second.select("#records tbody tr").len(), 25);
-    let first_ids: Vec<String> = model.select("#records tbody tr").iter().filter_map(|r| r.value().attr("data-source-id").map(str::to_owned)).collect();
-    let second_ids: Vec<String> = second.select("#records tbody tr").iter().filter_map(|r| r.value().attr("data-source-id").map(str::to_owned)).collect();
-    assert!(first_ids.iter().all(|id| !second_ids.contains(id)), "pages do not overlap");
-    let (_, by_id) = admin.page("/sync/demo/contacts?sort=id&dir=asc&size=25").await;
-    assert_eq!(by_id.attr("#records tbody tr", "data-source-id").as_deref(), Some("CON-000000"));
+    let first_ids: Vec<String> = model
+        .select("#records tbody tr")
+        .iter()
+        .filter_map(|r| r.value().attr("data-source-id").map(str::to_owned))
+        .collect();
+    let second_ids: Vec<String> = second
+        .select("#records tbody tr")
+        .iter()
+        .filter_map(|r| r.value().attr("data-source-id").map(str::to_owned))
+        .collect();
+    assert!(
+        first_ids.iter().all(|id| !second_ids.contains(id)),
+        "pages do not overlap"
+    );
+    let (_, by_id) = admin
+        .page("/sync/demo/contacts?sort=id&dir=asc&size=25")
+        .await;
+    assert_eq!(
+        by_id.attr("#records tbody tr", "data-source-id").as_deref(),
+        Some("CON-000000")
+    );
     let (_, found) = admin.page("/sync/demo/contacts?q=CON-000042").await;
     assert_eq!(found.select("#records tbody tr").len(), 1);
     let (_, none) = admin.page("/sync/demo/contacts?q=zzzz-nothing").await;
@@ -125,7 +192,11 @@ async fn an_admin_starts_a_sync_from_the_form_and_browses_the_records() {
     let text = csv.text().await.unwrap_or_default();
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines.len(), 61, "a header and 60 records");
-    assert!(lines[0].starts_with("source_id,id,first_name"), "{}", lines[0]);
+    assert!(
+        lines[0].starts_with("source_id,id,first_name"),
+        "{}",
+        lines[0]
+    );
 
     // The run page has everything.
     let (_, run_page) = admin.page(&format!("/sync/runs/{run_id}")).await;
@@ -134,19 +205,43 @@ async fn an_admin_starts_a_sync_from_the_form_and_browses_the_records() {
 
     // The JSON API agrees.
     let (_, sources) = admin.get_json("/api/sync/sources").await;
-    let demo = sources["sources"].as_array().and_then(|s| s.iter().find(|s| s["id"] == "demo")).cloned().unwrap_or_default();
+    let demo = sources["sources"]
+        .as_array()
+        .and_then(|s| s.iter().find(|s| s["id"] == "demo"))
+        .cloned()
+        .unwrap_or_default();
     assert_eq!(demo["health"], "success");
     let (_, models) = admin.get_json("/api/sync/sources/demo/models").await;
-    let contacts = models["models"].as_array().and_then(|m| m.iter().find(|m| m["id"] == "contacts")).cloned().unwrap_or_default();
+    let contacts = models["models"]
+        .as_array()
+        .and_then(|m| m.iter().find(|m| m["id"] == "contacts"))
+        .cloned()
+        .unwrap_or_default();
     assert_eq!(contacts["record_count"], 60);
-    let (_, detail) = admin.get_json("/api/sync/sources/demo/models/contacts").await;
+    let (_, detail) = admin
+        .get_json("/api/sync/sources/demo/models/contacts")
+        .await;
     assert_eq!(detail["status"], "success");
-    let (_, data) = admin.get_json("/api/sync/sources/demo/models/contacts/data?limit=10&search=CON-00001").await;
+    let (_, data) = admin
+        .get_json("/api/sync/sources/demo/models/contacts/data?limit=10&search=CON-00001")
+        .await;
     assert_eq!(data["records"].as_array().map(Vec::len), Some(10));
-    assert!(data["next_cursor"].is_null(), "exactly ten records match CON-00001*");
-    let (_, page1) = admin.get_json("/api/sync/sources/demo/models/contacts/data?limit=40").await;
-    let cursor = page1["next_cursor"].as_str().unwrap_or_else(|| panic!("60 records, pages of 40")).to_owned();
-    let (_, page2) = admin.get_json(&format!("/api/sync/sources/demo/models/contacts/data?limit=40&cursor={cursor}")).await;
+    assert!(
+        data["next_cursor"].is_null(),
+        "exactly ten records match CON-00001*"
+    );
+    let (_, page1) = admin
+        .get_json("/api/sync/sources/demo/models/contacts/data?limit=40")
+        .await;
+    let cursor = page1["next_cursor"]
+        .as_str()
+        .unwrap_or_else(|| panic!("60 records, pages of 40"))
+        .to_owned();
+    let (_, page2) = admin
+        .get_json(&format!(
+            "/api/sync/sources/demo/models/contacts/data?limit=40&cursor={cursor}"
+        ))
+        .await;
     assert_eq!(page2["records"].as_array().map(Vec::len), Some(20));
     assert!(page2["next_cursor"].is_null());
     let (_, run_json) = admin.get_json(&format!("/api/sync/runs/{run_id}")).await;
@@ -172,7 +267,13 @@ async fn bad_options_and_a_second_run_are_refused_with_reasons() {
         .post(admin.url("/sync/demo/runs"))
         .header("HX-Request", "true")
         .header("X-CSRF-Token", &token)
-        .form(&[("model", "contacts"), ("batch_size", "0"), ("max_records", "lots"), ("since", "2999-01-01"), ("force", "true")])
+        .form(&[
+            ("model", "contacts"),
+            ("batch_size", "0"),
+            ("max_records", "lots"),
+            ("since", "2999-01-01"),
+            ("force", "true"),
+        ])
         .send()
         .await
         .unwrap_or_else(|e| panic!("{e}"));
@@ -182,7 +283,10 @@ async fn bad_options_and_a_second_run_are_refused_with_reasons() {
     assert!(modal.text("#max_records-error").contains("whole number"));
     assert!(modal.text("#since-error").contains("not in the future"));
     assert_eq!(modal.attr("#max_records", "value").as_deref(), Some("lots"));
-    assert!(modal.exists("[name=force][checked]"), "ticked boxes stay ticked");
+    assert!(
+        modal.exists("[name=force][checked]"),
+        "ticked boxes stay ticked"
+    );
 
     // One run at a time: the second request names the first.
     let active = create_run(&app.pool, tenant, "demo", "contacts", &Default::default())
@@ -226,7 +330,10 @@ async fn bad_options_and_a_second_run_are_refused_with_reasons() {
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let body: Value = response.json().await.unwrap_or_default();
-    assert!(body["errors"]["batch_size"].is_string() && body["errors"]["since"].is_string(), "{body}");
+    assert!(
+        body["errors"]["batch_size"].is_string() && body["errors"]["since"].is_string(),
+        "{body}"
+    );
 
     // A good API request with a Bearer token starts a run and returns its id.
     let bearer = crate::api_tokens::create_token(&app, &tenants.a.admin_email, "sync script").await;
@@ -247,7 +354,10 @@ async fn bad_options_and_a_second_run_are_refused_with_reasons() {
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     let body: Value = response.json().await.unwrap_or_default();
-    assert_eq!(body["outcome"], "cancelled", "a queued run is cancelled at once");
+    assert_eq!(
+        body["outcome"], "cancelled",
+        "a queued run is cancelled at once"
+    );
     let (_, run) = admin.get_json(&format!("/api/sync/runs/{run_id}")).await;
     assert_eq!(run["status"], "cancelled");
 }
