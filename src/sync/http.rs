@@ -105,7 +105,7 @@ pub struct Reply {
 }
 
 /// Decides how long to wait after a 429 (vendors say it differently).
-pub type RateLimitWait = fn(&HeaderMap, &[u8]) -> Duration;
+pub type RateLimitWait = dyn Fn(&HeaderMap, &[u8]) -> Duration + Send + Sync;
 
 /// `Retry-After` in seconds (or an HTTP date), else 10 seconds.
 pub fn retry_after(headers: &HeaderMap, _body: &[u8]) -> Duration {
@@ -185,7 +185,7 @@ impl Http {
     pub async fn send(
         &self,
         build: impl Fn(&reqwest::Client) -> RequestBuilder,
-        wait: RateLimitWait,
+        wait: &RateLimitWait,
     ) -> Result<Reply, SyncError> {
         let mut retries = 0u32;
         let mut waited = Duration::ZERO;
@@ -289,7 +289,7 @@ impl Http {
     pub async fn json<T: DeserializeOwned>(
         &self,
         build: impl Fn(&reqwest::Client) -> RequestBuilder,
-        wait: RateLimitWait,
+        wait: &RateLimitWait,
     ) -> Result<T, SyncError> {
         let mut retries = 0u32;
         loop {

@@ -11,7 +11,7 @@ pub mod connectors;
 pub mod crm;
 pub mod crypto;
 pub mod data;
-// pub mod fixtures;
+pub mod fixtures;
 pub mod http;
 pub mod jobs;
 pub mod live;

@@ -351,48 +351,47 @@ async fn run_inner(
     let failed_total = batcher.failed_total;
     let max_cursor = batcher.max_cursor;
     fetcher.abort();
-    if stop_requested {
-        return Err(RunFailure::Cancelled);
-    }
-    if let Some(err) = fetch_error {
-        return Err(err.into());
-    }
+    // The metrics as they ended (requests after the last stored batch count too).
+    let mut totals = batcher.snapshot();
+    let outcome = if stop_requested {
+        Err(RunFailure::Cancelled)
+    } else if let Some(err) = fetch_error {
+        Err(err.into())
+    } else {
+        Ok(())
+    };
     // A complete, unordered fetch may now move the cursor; a complete listing with no
     // failures tells us which records are gone.
-    let finished_normally = !limit_reached;
-    if !options.dry_run && finished_normally {
-        let model_row = state.id;
-        let run_id = run.id;
-        let sweep = complete_listing && failed_total == 0;
-        let cursor = if ordered { None } else { max_cursor };
-        let swept = in_tenant(&request.db, scope, move |conn| {
-            if let Some(cursor) = cursor {
-                store::advance_cursor(conn, model_row, cursor)?;
-            }
-            let swept = if sweep {
-                store::sweep_unseen(conn, model_row, run_id)?
-            } else {
-                0
-            };
-            if swept > 0 || cursor.is_some() {
-                runs::record_progress(
-                    conn,
-                    run_id,
-                    &Progress {
-                        deleted: swept as i64,
-                        cursor_after: cursor
-                            .map(|at| at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)),
-                        ..Default::default()
-                    },
-                )?;
-            }
-            Ok(swept)
-        })
-        .await?;
-        if swept > 0 {
-            log.line(|| format!("{swept} records no longer at the source: marked deleted"));
-        }
+    let finished_normally = outcome.is_ok() && !limit_reached && !options.dry_run;
+    let model_row = state.id;
+    let run_id = run.id;
+    let sweep = finished_normally && complete_listing && failed_total == 0;
+    let cursor = if ordered || !finished_normally {
+        None
+    } else {
+        max_cursor
+    };
+    if let Some(cursor) = cursor {
+        totals.cursor_after = Some(cursor.to_rfc3339_opts(chrono::SecondsFormat::Millis, true));
     }
+    let swept = in_tenant(&request.db, scope, move |conn| {
+        if let Some(cursor) = cursor {
+            store::advance_cursor(conn, model_row, cursor)?;
+        }
+        let swept = if sweep {
+            store::sweep_unseen(conn, model_row, run_id)?
+        } else {
+            0
+        };
+        totals.deleted = swept as i64;
+        runs::record_progress(conn, run_id, &totals)?;
+        Ok(swept)
+    })
+    .await?;
+    if swept > 0 {
+        log.line(|| format!("{swept} records no longer at the source: marked deleted"));
+    }
+    outcome?;
     Ok(if failed_total > 0 {
         RunStatus::Partial
     } else {
@@ -530,6 +529,17 @@ struct Batcher {
 }
 
 impl Batcher {
+    /// The run's metrics now, with no counts to add.
+    fn snapshot(&self) -> Progress {
+        let mut totals = self.progress.clone();
+        totals.pages = self.pages;
+        totals.requests = Metrics::get(&self.metrics.requests) as i32;
+        totals.retries = Metrics::get(&self.metrics.retries) as i32;
+        totals.rate_limit_waits = Metrics::get(&self.metrics.rate_limit_waits) as i32;
+        totals.rate_limit_wait_ms = Metrics::get(&self.metrics.rate_limit_wait_ms) as i64;
+        totals
+    }
+
     /// Stores the first `take` pending records (and every pending invalid one). Returns
     /// true when the run was asked to stop.
     async fn flush(&mut self, take: usize) -> anyhow::Result<bool> {

@@ -1,3 +1,5 @@
 //! One module per source.
 
+pub mod callrail;
 pub mod demo;
+pub mod hubspot;

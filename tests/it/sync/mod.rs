@@ -2,6 +2,7 @@
 
 mod browser;
 mod helpers;
+mod hubspot;
 mod live;
 mod pages;
 mod runner;
