@@ -6,3 +6,4 @@ mod hubspot;
 mod live;
 mod pages;
 mod runner;
+mod callrail;
