@@ -132,7 +132,8 @@ impl Settings {
             database_url: Some(database_url),
             bind: "127.0.0.1:0".to_owned(),
             public_url: None,
-            data_dir: PathBuf::from(".rapport"),
+            // Uploads and key files of tests stay out of the source tree.
+            data_dir: std::env::temp_dir().join("rapport-tests"),
             db_pool_size: 4,
             http_workers: Some(1),
             session_idle_minutes: 480,

@@ -1,9 +1,9 @@
 //! Every source Rapport can sync from. Adding a connector is one line here.
 
 use crate::sync::connector::Connector;
-use crate::sync::connectors::{callrail::CallRail, demo::Demo, hubspot::HubSpot};
+use crate::sync::connectors::{callrail::CallRail, demo::Demo, file::FileSource, hubspot::HubSpot};
 
-static CONNECTORS: [&dyn Connector; 3] = [&Demo, &HubSpot, &CallRail];
+static CONNECTORS: [&dyn Connector; 4] = [&Demo, &FileSource, &HubSpot, &CallRail];
 
 pub fn all() -> &'static [&'static dyn Connector] {
     &CONNECTORS

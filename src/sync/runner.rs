@@ -230,7 +230,8 @@ async fn run_inner(
         .as_deref()
         .and_then(|text| DateTime::parse_from_rfc3339(text).ok())
         .map(|at| at.with_timezone(&Utc));
-    let since = match (options.since, options.full) {
+    // Models without a cursor field (a file, a small list) are read whole every time.
+    let since = match (options.since, options.full || model.cursor_field.is_none()) {
         (Some(since), _) => Some(since),
         (None, true) => None,
         (None, false) => stored_cursor,

@@ -2,4 +2,5 @@
 
 pub mod callrail;
 pub mod demo;
+pub mod file;
 pub mod hubspot;

@@ -5,6 +5,7 @@
 
 pub mod api;
 pub mod connection;
+pub mod file;
 pub mod live;
 pub mod model;
 pub mod overview;
@@ -32,6 +33,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             "/sync/runs/{id}/errors.csv",
             web::get().to(runs::errors_csv),
         )
+        .route("/sync/file/upload", web::post().to(file::upload))
+        .route("/sync/file/path", web::post().to(file::use_path))
+        .route("/sync/file/mapping", web::get().to(file::mapping_page))
+        .route("/sync/file/mapping", web::post().to(file::save_mapping))
         .route("/sync/{source}", web::get().to(source::page))
         .route(
             "/sync/{source}/connection",

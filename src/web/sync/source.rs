@@ -69,6 +69,7 @@ pub struct SourcePage {
     pub can_sync: bool,
     pub models: Vec<ModelRow>,
     pub runs: Vec<SyncRun>,
+    pub file_section: Option<crate::web::sync::file::FileSection>,
 }
 
 /// Values typed into the connection form, kept when it is re-rendered with errors.
@@ -162,6 +163,13 @@ pub async fn render(
         })
         .collect();
     let needs_connection = info.auth != AuthKind::None && info.auth != AuthKind::File;
+    let file_section = (info.auth == AuthKind::File).then(|| {
+        let settings = connection
+            .as_ref()
+            .map(|c| c.settings_map())
+            .unwrap_or_default();
+        crate::web::sync::file::section(state, &settings)
+    });
     let view = SourcePage {
         chrome: page.chrome(info.name, Section::Sync),
         info,
@@ -175,6 +183,7 @@ pub async fn render(
         errors,
         models,
         runs: history,
+        file_section,
     };
     html_with_status(status, &view)
 }
