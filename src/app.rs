@@ -10,11 +10,13 @@ use tokio_util::sync::CancellationToken;
 
 use crate::config::Settings;
 use crate::db::Db;
+use crate::db::listen::Listener;
 use crate::web::{self, AppState};
 
 pub struct Application {
     port: u16,
     server: Server,
+    listener: Listener,
 }
 
 impl Application {
@@ -29,9 +31,11 @@ impl Application {
             )
         })?;
         let port = listener.local_addr()?.port();
+        let notifications = Listener::for_rapport(db.url());
         let state = AppState {
             db,
             settings: settings.clone(),
+            listener: notifications.clone(),
         };
         let mut server = HttpServer::new(move || web::app(state.clone()))
             .disable_signals()
@@ -40,7 +44,16 @@ impl Application {
             server = server.workers(workers.max(1));
         }
         let server = server.listen(listener)?.run();
-        Ok(Application { port, server })
+        Ok(Application {
+            port,
+            server,
+            listener: notifications,
+        })
+    }
+
+    /// The LISTEN connection the web app uses; share it with the job runtime.
+    pub fn listener(&self) -> Listener {
+        self.listener.clone()
     }
 
     pub fn port(&self) -> u16 {

@@ -5,6 +5,9 @@ use std::path::PathBuf;
 
 use clap::Args;
 
+/// The credentials key of [`Settings::for_database`]: public, so for tests only.
+pub const TEST_SECRET_KEY: &str = "dGVzdC1vbmx5LWtleS1ub3QtZm9yLXJlYWwtZGF0YSE=";
+
 #[derive(Debug, Clone, Args)]
 pub struct Settings {
     /// PostgreSQL URL. When unset, Rapport runs its own private cluster under the data directory.
@@ -76,6 +79,40 @@ pub struct Settings {
         global = true
     )]
     pub attachment_max_mb: u64,
+
+    /// Job workers `serve` runs in-process (0: this process only enqueues; run
+    /// `rapport worker` elsewhere).
+    #[arg(long, env = "RAPPORT_WORKERS", default_value_t = 2, global = true)]
+    pub workers: usize,
+
+    /// Seconds between a running job's heartbeats.
+    #[arg(
+        long,
+        env = "RAPPORT_JOB_HEARTBEAT_SECS",
+        default_value_t = 10,
+        global = true
+    )]
+    pub job_heartbeat_secs: u64,
+
+    /// A running job (or sync run) without a heartbeat for this many seconds is treated
+    /// as abandoned by a dead process: retried or failed.
+    #[arg(
+        long,
+        env = "RAPPORT_JOB_STALE_SECS",
+        default_value_t = 120,
+        global = true
+    )]
+    pub job_stale_secs: u64,
+
+    /// Key that encrypts stored credentials (32 bytes, base64). Without it, the embedded
+    /// mode keeps a generated key in `<data dir>/secret.key`.
+    #[arg(
+        long,
+        env = "RAPPORT_SECRET_KEY",
+        global = true,
+        hide_env_values = true
+    )]
+    pub secret_key: Option<String>,
 }
 
 impl Settings {
@@ -119,13 +156,18 @@ impl Settings {
             database_url: Some(database_url),
             bind: "127.0.0.1:0".to_owned(),
             public_url: None,
-            data_dir: PathBuf::from(".rapport"),
+            // Uploads and key files of tests stay out of the source tree.
+            data_dir: std::env::temp_dir().join("rapport-tests"),
             db_pool_size: 4,
             http_workers: Some(1),
             session_idle_minutes: 480,
             session_max_hours: 168,
             attachments_dir: Some(std::env::temp_dir().join("rapport-test-attachments")),
             attachment_max_mb: 25,
+            workers: 0,
+            job_heartbeat_secs: 10,
+            job_stale_secs: 120,
+            secret_key: Some(TEST_SECRET_KEY.to_owned()),
         }
     }
 }

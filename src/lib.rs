@@ -11,5 +11,7 @@ pub mod config;
 pub mod db;
 pub mod domain;
 pub mod error;
+pub mod jobs;
 pub mod seed;
+pub mod sync;
 pub mod web;

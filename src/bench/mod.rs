@@ -139,6 +139,7 @@ pub async fn run(settings: &Settings, db: Db, options: Options) -> anyhow::Resul
         .await??;
 
     let state = AppState {
+        listener: crate::db::listen::Listener::for_rapport(db.url()),
         db,
         settings: std::sync::Arc::new(settings.clone()),
     };

@@ -1,10 +1,13 @@
-//! The `rapport` command line: `serve` (the default), `migrate`, `seed`, `user`.
+//! The `rapport` command line: `serve` (the default), `worker`, `sync`, `migrate`, `seed`,
+//! `user`, `bench`.
 
 mod bench;
 mod database;
 mod seed;
 mod serve;
+mod sync;
 mod user;
+mod worker;
 
 use std::process::ExitCode;
 
@@ -31,6 +34,10 @@ enum Command {
     Migrate,
     /// Load demo data or a large synthetic tenant.
     Seed(seed::SeedArgs),
+    /// Run a sync in the foreground, or list sources and models (`--list`).
+    Sync(sync::SyncArgs),
+    /// Run background job workers only (no web server); several may share one database.
+    Worker,
     /// Manage users.
     User {
         #[command(subcommand)]
@@ -65,6 +72,8 @@ pub fn main() -> ExitCode {
     let result = runtime.block_on(async move {
         match cli.command.unwrap_or(Command::Serve) {
             Command::Serve => serve::run(settings).await,
+            Command::Worker => worker::run(settings).await,
+            Command::Sync(args) => sync::run(settings, args).await,
             Command::Migrate => database::migrate_command(&settings).await,
             Command::Seed(args) => seed::run(&settings, args).await,
             Command::User { command } => user::run(&settings, command).await,

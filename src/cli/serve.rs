@@ -13,6 +13,7 @@ use crate::cli::database::{self, Database};
 use crate::config::Settings;
 use crate::db::Db;
 use crate::domain::tenants;
+use crate::jobs;
 use crate::seed;
 
 pub async fn run(settings: Settings) -> anyhow::Result<()> {
@@ -47,13 +48,24 @@ async fn serve(settings: &Arc<Settings>, database: &Database) -> anyhow::Result<
         println!("{summary}");
     }
     let demo_loaded = demo_present(&db).await?;
-    let app = Application::build(settings.clone(), db)?;
+    let registry = Arc::new(jobs::kinds::registry()?);
+    let app = Application::build(settings.clone(), db.clone())?;
     let shutdown = CancellationToken::new();
     spawn_signal_listener(shutdown.clone());
+    let jobs = jobs::Runtime::start(
+        db,
+        settings.clone(),
+        registry,
+        jobs::WorkerConfig::from_settings(settings, settings.workers),
+        Some(app.listener()),
+        shutdown.clone(),
+    );
     print_banner(settings, app.port(), demo_loaded);
-    app.run_until(shutdown)
-        .await
-        .context("the web server failed")?;
+    let served = app.run_until(shutdown.clone()).await;
+    // The server can also stop on its own (an error): stop the workers with it.
+    shutdown.cancel();
+    jobs.join().await;
+    served.context("the web server failed")?;
     println!("Rapport stopped.");
     Ok(())
 }
@@ -106,7 +118,7 @@ fn print_banner(settings: &Settings, port: u16, demo_loaded: bool) {
     println!();
 }
 
-fn spawn_signal_listener(shutdown: CancellationToken) {
+pub(crate) fn spawn_signal_listener(shutdown: CancellationToken) {
     tokio::spawn(async move {
         let terminate = async {
             match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {

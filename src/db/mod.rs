@@ -7,6 +7,7 @@
 //! on blocking threads, use the `_blocking` forms.
 
 pub mod joins;
+pub mod listen;
 pub mod local_cluster;
 pub mod migrations;
 pub mod schema;
@@ -30,6 +31,9 @@ pub type PooledConn = PooledConnection<ConnectionManager<PgConnection>>;
 #[derive(Clone)]
 pub struct Db {
     pool: PgPool,
+    /// Where the pool connects, for the few things that need their own connection
+    /// (the LISTEN connection of [`listen::Listener`]).
+    url: std::sync::Arc<str>,
 }
 
 /// Every pooled connection starts as `rapport_app`, so a query that somehow ran outside a
@@ -55,11 +59,18 @@ impl Db {
             .connection_customizer(Box::new(AppRoleCustomizer))
             .build(manager)
             .map_err(|err| anyhow::anyhow!("cannot connect to PostgreSQL: {err}"))?;
-        Ok(Db { pool })
+        Ok(Db {
+            pool,
+            url: database_url.into(),
+        })
     }
 
     pub fn pool(&self) -> &PgPool {
         &self.pool
+    }
+
+    pub fn url(&self) -> &str {
+        &self.url
     }
 
     /// Runs `f` in one transaction scoped to a tenant and user, on the blocking pool.

@@ -257,6 +257,43 @@ diesel::table! {
 }
 
 diesel::table! {
+    job_schedules (name) {
+        name -> Text,
+        cron -> Text,
+        kind -> Text,
+        payload -> Jsonb,
+        per_tenant -> Bool,
+        next_run_at -> Timestamptz,
+        last_run_at -> Nullable<Timestamptz>,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    jobs (id) {
+        id -> Int8,
+        tenant_id -> Nullable<Int8>,
+        kind -> Text,
+        payload -> Jsonb,
+        priority -> Int2,
+        status -> Text,
+        attempts -> Int4,
+        max_attempts -> Int4,
+        run_at -> Timestamptz,
+        dedupe_key -> Nullable<Text>,
+        locked_by -> Nullable<Text>,
+        started_at -> Nullable<Timestamptz>,
+        heartbeat_at -> Nullable<Timestamptz>,
+        cancel_requested_at -> Nullable<Timestamptz>,
+        finished_at -> Nullable<Timestamptz>,
+        last_error -> Nullable<Text>,
+        created_by -> Nullable<Int8>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     leads (id) {
         id -> Int8,
         tenant_id -> Int8,
@@ -413,6 +450,117 @@ diesel::table! {
 }
 
 diesel::table! {
+    sync_connections (id) {
+        id -> Int8,
+        tenant_id -> Int8,
+        source -> Text,
+        settings -> Jsonb,
+        secret_ciphertext -> Nullable<Bytea>,
+        secret_hint -> Nullable<Text>,
+        last_tested_at -> Nullable<Timestamptz>,
+        last_test_ok -> Nullable<Bool>,
+        last_test_message -> Nullable<Text>,
+        created_by -> Nullable<Int8>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    sync_links (tenant_id, source, model, source_id) {
+        tenant_id -> Int8,
+        source -> Text,
+        model -> Text,
+        source_id -> Text,
+        entity_type -> Text,
+        entity_id -> Int8,
+        synced_values -> Jsonb,
+        synced_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    sync_models (id) {
+        id -> Int8,
+        tenant_id -> Int8,
+        source -> Text,
+        model -> Text,
+        cursor -> Nullable<Text>,
+        record_count -> Int8,
+        deleted_count -> Int8,
+        last_run_id -> Nullable<Int8>,
+        last_success_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    sync_records (tenant_id, model_id, source_id) {
+        tenant_id -> Int8,
+        model_id -> Int8,
+        source_id -> Text,
+        payload -> Jsonb,
+        hash -> Bytea,
+        source_updated_at -> Timestamptz,
+        first_seen_at -> Timestamptz,
+        last_seen_at -> Timestamptz,
+        changed_at -> Timestamptz,
+        deleted_at -> Nullable<Timestamptz>,
+        last_run_id -> Nullable<Int8>,
+    }
+}
+
+diesel::table! {
+    sync_run_errors (id) {
+        id -> Int8,
+        tenant_id -> Int8,
+        run_id -> Int8,
+        source_id -> Nullable<Text>,
+        reason -> Text,
+        payload_excerpt -> Nullable<Text>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    sync_runs (id) {
+        id -> Int8,
+        tenant_id -> Int8,
+        source -> Text,
+        model -> Text,
+        status -> Text,
+        trigger -> Text,
+        requested_by -> Nullable<Int8>,
+        options -> Jsonb,
+        endpoint -> Nullable<Text>,
+        queued_at -> Timestamptz,
+        started_at -> Nullable<Timestamptz>,
+        finished_at -> Nullable<Timestamptz>,
+        heartbeat_at -> Nullable<Timestamptz>,
+        worker -> Nullable<Text>,
+        job_id -> Nullable<Int8>,
+        processed -> Int8,
+        created -> Int8,
+        updated -> Int8,
+        unchanged -> Int8,
+        failed -> Int8,
+        deleted -> Int8,
+        expected_total -> Nullable<Int8>,
+        pages -> Int4,
+        requests -> Int4,
+        retries -> Int4,
+        rate_limit_waits -> Int4,
+        rate_limit_wait_ms -> Int8,
+        cursor_before -> Nullable<Text>,
+        cursor_after -> Nullable<Text>,
+        error_message -> Nullable<Text>,
+        debug_log -> Nullable<Text>,
+        cancel_requested_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
     taggings (tenant_id, tag_id, entity_type, entity_id) {
         tenant_id -> Int8,
         tag_id -> Int8,
@@ -514,6 +662,7 @@ diesel::joinable!(custom_field_definitions -> tenants (tenant_id));
 diesel::joinable!(deal_contacts -> tenants (tenant_id));
 diesel::joinable!(deal_stage_history -> tenants (tenant_id));
 diesel::joinable!(deals -> tenants (tenant_id));
+diesel::joinable!(jobs -> tenants (tenant_id));
 diesel::joinable!(leads -> tenants (tenant_id));
 diesel::joinable!(notes -> tenants (tenant_id));
 diesel::joinable!(pipeline_stages -> tenants (tenant_id));
@@ -523,6 +672,11 @@ diesel::joinable!(saved_views -> tenants (tenant_id));
 diesel::joinable!(security_logs -> tenants (tenant_id));
 diesel::joinable!(security_logs -> users (user_id));
 diesel::joinable!(sessions -> tenants (tenant_id));
+diesel::joinable!(sync_connections -> tenants (tenant_id));
+diesel::joinable!(sync_links -> tenants (tenant_id));
+diesel::joinable!(sync_models -> tenants (tenant_id));
+diesel::joinable!(sync_run_errors -> tenants (tenant_id));
+diesel::joinable!(sync_runs -> tenants (tenant_id));
 diesel::joinable!(taggings -> tenants (tenant_id));
 diesel::joinable!(tags -> tenants (tenant_id));
 diesel::joinable!(tasks -> tenants (tenant_id));
@@ -542,6 +696,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     deal_contacts,
     deal_stage_history,
     deals,
+    job_schedules,
+    jobs,
     leads,
     notes,
     pipeline_stages,
@@ -551,6 +707,12 @@ diesel::allow_tables_to_appear_in_same_query!(
     saved_views,
     security_logs,
     sessions,
+    sync_connections,
+    sync_links,
+    sync_models,
+    sync_records,
+    sync_run_errors,
+    sync_runs,
     taggings,
     tags,
     tasks,

@@ -21,6 +21,7 @@ pub mod forms;
 pub mod graph;
 pub mod home;
 pub mod identity;
+pub mod jobs;
 pub mod leads;
 pub mod lists;
 pub mod nav;
@@ -31,6 +32,7 @@ pub mod records_admin;
 pub mod records_api;
 pub mod render;
 pub mod settings;
+pub mod sync;
 pub mod tags;
 pub mod tasks;
 pub mod timeline;
@@ -47,6 +49,7 @@ use actix_web::{App, HttpResponse, web};
 
 use crate::config::Settings;
 use crate::db::Db;
+use crate::db::listen::Listener;
 use crate::error::AppError;
 
 /// Shared by every request. Cheap to clone (everything inside is reference-counted).
@@ -54,6 +57,8 @@ use crate::error::AppError;
 pub struct AppState {
     pub db: Db,
     pub settings: Arc<Settings>,
+    /// The process's LISTEN connection (live sync progress over SSE).
+    pub listener: Listener,
 }
 
 /// Where the stylesheet, scripts and vendored htmx live.
@@ -107,6 +112,8 @@ pub fn app(
         .configure(timeline::configure)
         .configure(notes::configure)
         .configure(tasks::configure)
+        .configure(jobs::configure)
+        .configure(sync::configure)
         .default_service(web::to(|| async { Err::<HttpResponse, _>(AppError::NotFound) }))
         .wrap(from_fn(flash::clear_shown_flash))
         .wrap(from_fn(csrf::csrf_protect))

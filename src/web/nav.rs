@@ -18,6 +18,8 @@ pub enum Section {
     ApiTokens,
     Users,
     SecurityLog,
+    Sync,
+    Jobs,
     /// Pages outside the navigation (errors, sign-in).
     None,
 }
@@ -83,6 +85,14 @@ const ENTRIES: &[Entry] = &[
         secondary: false,
     },
     Entry {
+        section: Section::Sync,
+        label: "Sync",
+        href: "/sync",
+        icon: "sync",
+        needs: Some(Permission::SyncManage),
+        secondary: false,
+    },
+    Entry {
         section: Section::Tags,
         label: "Tags",
         href: "/tags",
@@ -128,6 +138,14 @@ const ENTRIES: &[Entry] = &[
         href: "/admin/security",
         icon: "shield",
         needs: Some(Permission::SecurityRead),
+        secondary: true,
+    },
+    Entry {
+        section: Section::Jobs,
+        label: "Jobs",
+        href: "/admin/jobs",
+        icon: "jobs",
+        needs: Some(Permission::TenantManage),
         secondary: true,
     },
 ];

@@ -55,12 +55,14 @@ async fn home_counts_are_the_tenants_own_and_capped() {
             "Contacts",
             "Leads",
             "My tasks",
+            "Sync",
             "Tags",
             "Custom fields",
             "Record visibility",
             "API tokens",
             "Users",
-            "Security log"
+            "Security log",
+            "Jobs"
         ]
     );
 }

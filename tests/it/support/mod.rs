@@ -8,6 +8,7 @@ pub mod cluster;
 pub mod db;
 pub mod fixtures;
 pub mod html;
+pub mod wait;
 
 pub use app::TestApp;
 pub use db::TestDb;

@@ -1,0 +1,6 @@
+//! One module per source.
+
+pub mod callrail;
+pub mod demo;
+pub mod file;
+pub mod hubspot;

@@ -1,0 +1,413 @@
+//! The hub's storage: raw records upserted idempotently per (tenant, model, source id),
+//! unchanged payloads skipped by hash, first/last seen kept, deletions marked; and each
+//! model's cursor and live record count. Counts of created / updated / unchanged come
+//! from the upsert itself (`xmax = 0` tells an insert from an update).
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel::sql_types::{Array, BigInt, Bool, Bytea, Jsonb, Nullable, Text, Timestamptz};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::db::schema::sync_models;
+use crate::domain::ids::TenantId;
+
+/// A (tenant, source, model) stream's state.
+#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
+#[diesel(table_name = sync_models, check_for_backend(diesel::pg::Pg))]
+pub struct ModelState {
+    pub id: i64,
+    pub source: String,
+    pub model: String,
+    pub cursor: Option<String>,
+    pub record_count: i64,
+    pub deleted_count: i64,
+    pub last_run_id: Option<i64>,
+    pub last_success_at: Option<DateTime<Utc>>,
+}
+
+/// The model's state row, created on first use.
+pub fn ensure_model(
+    conn: &mut PgConnection,
+    tenant_id: TenantId,
+    source: &str,
+    model: &str,
+) -> QueryResult<ModelState> {
+    diesel::insert_into(sync_models::table)
+        .values((
+            sync_models::tenant_id.eq(tenant_id.0),
+            sync_models::source.eq(source),
+            sync_models::model.eq(model),
+        ))
+        .on_conflict_do_nothing()
+        .execute(conn)?;
+    sync_models::table
+        .filter(sync_models::source.eq(source))
+        .filter(sync_models::model.eq(model))
+        .select(ModelState::as_select())
+        .first(conn)
+}
+
+pub fn find_model(
+    conn: &mut PgConnection,
+    source: &str,
+    model: &str,
+) -> QueryResult<Option<ModelState>> {
+    sync_models::table
+        .filter(sync_models::source.eq(source))
+        .filter(sync_models::model.eq(model))
+        .select(ModelState::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn models_of_source(conn: &mut PgConnection, source: &str) -> QueryResult<Vec<ModelState>> {
+    sync_models::table
+        .filter(sync_models::source.eq(source))
+        .select(ModelState::as_select())
+        .load(conn)
+}
+
+pub fn all_models(conn: &mut PgConnection) -> QueryResult<Vec<ModelState>> {
+    sync_models::table
+        .select(ModelState::as_select())
+        .load(conn)
+}
+
+/// The cursor moves only forward, and only past records that are stored.
+pub fn advance_cursor(
+    conn: &mut PgConnection,
+    model_id: i64,
+    cursor: DateTime<Utc>,
+) -> QueryResult<()> {
+    diesel::sql_query(
+        "UPDATE sync_models SET cursor = $2, updated_at = now() \
+         WHERE id = $1 AND (cursor IS NULL OR cursor::timestamptz < $3)",
+    )
+    .bind::<BigInt, _>(model_id)
+    .bind::<Text, _>(cursor.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
+    .bind::<Timestamptz, _>(cursor)
+    .execute(conn)?;
+    Ok(())
+}
+
+pub fn adjust_counts(
+    conn: &mut PgConnection,
+    model_id: i64,
+    live_delta: i64,
+    deleted_delta: i64,
+) -> QueryResult<()> {
+    if live_delta == 0 && deleted_delta == 0 {
+        return Ok(());
+    }
+    diesel::update(sync_models::table.find(model_id))
+        .set((
+            sync_models::record_count.eq(sync_models::record_count + live_delta),
+            sync_models::deleted_count.eq(sync_models::deleted_count + deleted_delta),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn record_run(
+    conn: &mut PgConnection,
+    model_id: i64,
+    run_id: i64,
+    succeeded: bool,
+) -> QueryResult<()> {
+    diesel::sql_query(
+        "UPDATE sync_models SET last_run_id = $2, \
+             last_success_at = CASE WHEN $3 THEN now() ELSE last_success_at END, updated_at = now() \
+         WHERE id = $1",
+    )
+    .bind::<BigInt, _>(model_id)
+    .bind::<BigInt, _>(run_id)
+    .bind::<Bool, _>(succeeded)
+    .execute(conn)?;
+    Ok(())
+}
+
+/// A record ready to store.
+#[derive(Debug, Clone)]
+pub struct StoredRecord {
+    pub source_id: String,
+    pub payload: serde_json::Value,
+    pub hash: Vec<u8>,
+    pub updated_at: Option<DateTime<Utc>>,
+    pub deleted: bool,
+}
+
+/// SHA-256 (first 16 bytes) of the payload in canonical form (object keys sorted), so a
+/// record that comes back with its keys in another order is still "unchanged".
+pub fn payload_hash(payload: &serde_json::Value) -> Vec<u8> {
+    let mut hasher = Sha256::new();
+    feed(&mut hasher, payload);
+    hasher.finalize()[..16].to_vec()
+}
+
+fn feed(hasher: &mut Sha256, value: &serde_json::Value) {
+    use serde_json::Value;
+    match value {
+        Value::Null => hasher.update(b"n"),
+        Value::Bool(true) => hasher.update(b"t"),
+        Value::Bool(false) => hasher.update(b"f"),
+        Value::Number(number) => {
+            hasher.update(b"#");
+            hasher.update(number.to_string().as_bytes());
+            hasher.update(b";");
+        }
+        Value::String(text) => {
+            hasher.update(b"\"");
+            hasher.update((text.len() as u64).to_le_bytes());
+            hasher.update(text.as_bytes());
+        }
+        Value::Array(items) => {
+            hasher.update(b"[");
+            for item in items {
+                feed(hasher, item);
+            }
+            hasher.update(b"]");
+        }
+        Value::Object(map) => {
+            hasher.update(b"{");
+            let mut keys: Vec<&String> = map.keys().collect();
+            keys.sort();
+            for key in keys {
+                hasher.update((key.len() as u64).to_le_bytes());
+                hasher.update(key.as_bytes());
+                if let Some(value) = map.get(key) {
+                    feed(hasher, value);
+                }
+            }
+            hasher.update(b"}");
+        }
+    }
+}
+
+/// What storing a batch did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct StoreOutcome {
+    pub created: u64,
+    pub updated: u64,
+    pub unchanged: u64,
+    pub deleted: u64,
+    /// Source ids whose payload was written (created, updated, revived, or forced): the
+    /// ones to map into the CRM.
+    pub changed: Vec<String>,
+}
+
+#[derive(QueryableByName)]
+struct Upserted {
+    #[diesel(sql_type = Text)]
+    source_id: String,
+    #[diesel(sql_type = Bool)]
+    inserted: bool,
+    #[diesel(sql_type = Bool)]
+    changed: bool,
+    #[diesel(sql_type = Bool)]
+    revived: bool,
+}
+
+/// Upserts a batch (source ids must be unique within it) in the caller's transaction and
+/// keeps the model's counts. Unchanged live records only get `last_seen_at`; `force`
+/// rewrites them anyway (and reports them as updated).
+pub fn upsert_batch(
+    conn: &mut PgConnection,
+    tenant_id: TenantId,
+    model_id: i64,
+    run_id: i64,
+    records: &[StoredRecord],
+    force: bool,
+) -> QueryResult<StoreOutcome> {
+    let mut outcome = StoreOutcome::default();
+    let (live, gone): (Vec<&StoredRecord>, Vec<&StoredRecord>) =
+        records.iter().partition(|record| !record.deleted);
+    if !live.is_empty() {
+        let rows: Vec<Upserted> = diesel::sql_query(
+            "WITH incoming AS ( \
+                 SELECT * FROM unnest($4::text[], $5::jsonb[], $6::bytea[], $7::timestamptz[]) \
+                     AS s(source_id, payload, hash, updated_at)), \
+             before AS ( \
+                 SELECT r.source_id FROM sync_records r JOIN incoming i USING (source_id) \
+                 WHERE r.tenant_id = $1 AND r.model_id = $2 AND r.deleted_at IS NOT NULL AND $8) \
+             INSERT INTO sync_records AS r \
+                 (tenant_id, model_id, source_id, payload, hash, source_updated_at, last_run_id) \
+             SELECT $1, $2, source_id, payload, hash, COALESCE(updated_at, now()), $3 FROM incoming \
+             ON CONFLICT (tenant_id, model_id, source_id) DO UPDATE SET \
+                 last_seen_at = now(), last_run_id = EXCLUDED.last_run_id, \
+                 payload = CASE WHEN r.hash IS DISTINCT FROM EXCLUDED.hash OR r.deleted_at IS NOT NULL OR $9 \
+                     THEN EXCLUDED.payload ELSE r.payload END, \
+                 hash = EXCLUDED.hash, \
+                 source_updated_at = CASE WHEN r.hash IS DISTINCT FROM EXCLUDED.hash OR r.deleted_at IS NOT NULL OR $9 \
+                     THEN EXCLUDED.source_updated_at ELSE r.source_updated_at END, \
+                 changed_at = CASE WHEN r.hash IS DISTINCT FROM EXCLUDED.hash OR r.deleted_at IS NOT NULL OR $9 \
+                     THEN now() ELSE r.changed_at END, \
+                 deleted_at = NULL \
+             RETURNING r.source_id, (r.xmax = 0) AS inserted, (r.changed_at = now()) AS changed, \
+                 (r.source_id IN (SELECT source_id FROM before)) AS revived",
+        )
+        .bind::<BigInt, _>(tenant_id.0)
+        .bind::<BigInt, _>(model_id)
+        .bind::<BigInt, _>(run_id)
+        .bind::<Array<Text>, _>(live.iter().map(|r| r.source_id.as_str()).collect::<Vec<_>>())
+        .bind::<Array<Jsonb>, _>(live.iter().map(|r| &r.payload).collect::<Vec<_>>())
+        .bind::<Array<Bytea>, _>(live.iter().map(|r| r.hash.as_slice()).collect::<Vec<_>>())
+        .bind::<Array<Nullable<Timestamptz>>, _>(live.iter().map(|r| r.updated_at).collect::<Vec<_>>())
+        .bind::<Bool, _>(has_deleted(conn, model_id)?)
+        .bind::<Bool, _>(force)
+        .load(conn)?;
+        let mut revived = 0i64;
+        for row in rows {
+            if row.inserted {
+                outcome.created += 1;
+                outcome.changed.push(row.source_id);
+            } else if row.changed {
+                outcome.updated += 1;
+                if row.revived {
+                    revived += 1;
+                }
+                outcome.changed.push(row.source_id);
+            } else {
+                outcome.unchanged += 1;
+            }
+        }
+        adjust_counts(conn, model_id, outcome.created as i64 + revived, -revived)?;
+    }
+    if !gone.is_empty() {
+        let rows: Vec<Deleted> = diesel::sql_query(
+            "INSERT INTO sync_records AS r \
+                 (tenant_id, model_id, source_id, payload, hash, source_updated_at, last_run_id, deleted_at) \
+             SELECT $1, $2, s.source_id, s.payload, s.hash, COALESCE(s.updated_at, now()), $3, now() \
+             FROM unnest($4::text[], $5::jsonb[], $6::bytea[], $7::timestamptz[]) \
+                 AS s(source_id, payload, hash, updated_at) \
+             ON CONFLICT (tenant_id, model_id, source_id) DO UPDATE SET \
+                 last_seen_at = now(), last_run_id = EXCLUDED.last_run_id, payload = EXCLUDED.payload, \
+                 hash = EXCLUDED.hash, deleted_at = COALESCE(r.deleted_at, now()), \
+                 changed_at = CASE WHEN r.deleted_at IS NULL THEN now() ELSE r.changed_at END \
+             RETURNING (r.xmax = 0) AS inserted, (r.deleted_at = now()) AS newly_deleted",
+        )
+        .bind::<BigInt, _>(tenant_id.0)
+        .bind::<BigInt, _>(model_id)
+        .bind::<BigInt, _>(run_id)
+        .bind::<Array<Text>, _>(gone.iter().map(|r| r.source_id.as_str()).collect::<Vec<_>>())
+        .bind::<Array<Jsonb>, _>(gone.iter().map(|r| &r.payload).collect::<Vec<_>>())
+        .bind::<Array<Bytea>, _>(gone.iter().map(|r| r.hash.as_slice()).collect::<Vec<_>>())
+        .bind::<Array<Nullable<Timestamptz>>, _>(gone.iter().map(|r| r.updated_at).collect::<Vec<_>>())
+        .load(conn)?;
+        let mut live_delta = 0i64;
+        for row in &rows {
+            if row.newly_deleted {
+                outcome.deleted += 1;
+                if !row.inserted {
+                    live_delta -= 1;
+                }
+            } else {
+                outcome.unchanged += 1;
+            }
+        }
+        adjust_counts(conn, model_id, live_delta, outcome.deleted as i64)?;
+    }
+    Ok(outcome)
+}
+
+#[derive(QueryableByName)]
+struct Deleted {
+    #[diesel(sql_type = Bool)]
+    inserted: bool,
+    #[diesel(sql_type = Bool)]
+    newly_deleted: bool,
+}
+
+/// Only models that have deleted records need the "revived" check.
+fn has_deleted(conn: &mut PgConnection, model_id: i64) -> QueryResult<bool> {
+    sync_models::table
+        .find(model_id)
+        .select(sync_models::deleted_count.gt(0))
+        .first(conn)
+}
+
+/// What a batch would do, without writing (`--dry-run`).
+pub fn preview_batch(
+    conn: &mut PgConnection,
+    model_id: i64,
+    records: &[StoredRecord],
+    force: bool,
+) -> QueryResult<StoreOutcome> {
+    #[derive(QueryableByName)]
+    struct Existing {
+        #[diesel(sql_type = Text)]
+        source_id: String,
+        #[diesel(sql_type = Bytea)]
+        hash: Vec<u8>,
+        #[diesel(sql_type = Bool)]
+        deleted: bool,
+    }
+    let ids: Vec<&str> = records.iter().map(|r| r.source_id.as_str()).collect();
+    let existing: Vec<Existing> = diesel::sql_query(
+        "SELECT source_id, hash, deleted_at IS NOT NULL AS deleted FROM sync_records \
+         WHERE tenant_id = app_tenant_id() AND model_id = $1 AND source_id = ANY($2)",
+    )
+    .bind::<BigInt, _>(model_id)
+    .bind::<Array<Text>, _>(ids)
+    .load(conn)?;
+    let known: std::collections::HashMap<&str, (&[u8], bool)> = existing
+        .iter()
+        .map(|row| (row.source_id.as_str(), (row.hash.as_slice(), row.deleted)))
+        .collect();
+    let mut outcome = StoreOutcome::default();
+    for record in records {
+        match (known.get(record.source_id.as_str()), record.deleted) {
+            (None, false) => {
+                outcome.created += 1;
+                outcome.changed.push(record.source_id.clone());
+            }
+            (None, true) => outcome.deleted += 1,
+            (Some((_, false)), true) => outcome.deleted += 1,
+            (Some((_, true)), true) => outcome.unchanged += 1,
+            (Some((hash, deleted)), false) => {
+                if *deleted || force || *hash != record.hash.as_slice() {
+                    outcome.updated += 1;
+                    outcome.changed.push(record.source_id.clone());
+                } else {
+                    outcome.unchanged += 1;
+                }
+            }
+        }
+    }
+    Ok(outcome)
+}
+
+/// After a complete full listing: live records the run did not see are gone at the
+/// source. Marks them deleted; returns how many.
+pub fn sweep_unseen(conn: &mut PgConnection, model_id: i64, run_id: i64) -> QueryResult<u64> {
+    let swept = diesel::sql_query(
+        "UPDATE sync_records SET deleted_at = now(), changed_at = now() \
+         WHERE tenant_id = app_tenant_id() AND model_id = $1 AND deleted_at IS NULL \
+           AND last_run_id IS DISTINCT FROM $2",
+    )
+    .bind::<BigInt, _>(model_id)
+    .bind::<BigInt, _>(run_id)
+    .execute(conn)? as i64;
+    adjust_counts(conn, model_id, -swept, swept)?;
+    Ok(swept as u64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_hash_ignores_key_order_but_not_values() {
+        let a = serde_json::json!({"a": 1, "b": {"x": [1, 2], "y": "z"}});
+        let b = serde_json::json!({"b": {"y": "z", "x": [1, 2]}, "a": 1});
+        let c = serde_json::json!({"a": 1, "b": {"x": [2, 1], "y": "z"}});
+        assert_eq!(payload_hash(&a), payload_hash(&b));
+        assert_ne!(payload_hash(&a), payload_hash(&c));
+        assert_eq!(payload_hash(&a).len(), 16);
+        // Strings are length-prefixed: no two payloads collide by concatenation.
+        assert_ne!(
+            payload_hash(&serde_json::json!(["ab", "c"])),
+            payload_hash(&serde_json::json!(["a", "bc"]))
+        );
+    }
+}

@@ -1,0 +1,10 @@
+//! The sync hub: runner, options, pages, API, live progress, connectors against fixtures.
+
+mod browser;
+mod callrail;
+mod file;
+mod helpers;
+mod hubspot;
+mod live;
+mod pages;
+mod runner;
