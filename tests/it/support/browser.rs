@@ -139,10 +139,17 @@ pub async fn fill(client: &Client, css: &str, text: &str) {
         .unwrap_or_else(|err| panic!("cannot type into {css}: {err}"));
 }
 
+/// Clicks the element `css` selects. Live regions (SSE, htmx polling) may swap the element
+/// between finding and clicking it; a stale reference is looked up again until a deadline.
 pub async fn click(client: &Client, css: &str) {
-    wait_for(client, css)
-        .await
-        .click()
-        .await
-        .unwrap_or_else(|err| panic!("cannot click {css}: {err}"));
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        match wait_for(client, css).await.click().await {
+            Ok(()) => return,
+            Err(fantoccini::error::CmdError::Standard(err))
+                if err.error == fantoccini::error::ErrorStatus::StaleElementReference
+                    && Instant::now() < deadline => {}
+            Err(err) => panic!("cannot click {css}: {err}"),
+        }
+    }
 }
