@@ -9,6 +9,7 @@ mod csrf;
 mod home;
 mod jobs;
 mod migrations;
+mod record_pages;
 mod records;
 mod rls;
 mod seed;
