@@ -7,6 +7,8 @@
 
 mod home;
 mod records;
+mod sync;
+pub mod sync_load;
 mod timeline;
 
 use std::time::{Duration, Instant};
@@ -70,6 +72,10 @@ pub const SUITES: &[Suite] = &[
     Suite {
         name: "tasks",
         targets: timeline::task_targets,
+    },
+    Suite {
+        name: "sync",
+        targets: sync::targets,
     },
 ];
 

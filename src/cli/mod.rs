@@ -1,7 +1,8 @@
 //! The `rapport` command line: `serve` (the default), `worker`, `sync`, `migrate`, `seed`,
-//! `user`, `bench`.
+//! `user`, `bench`, `bench-sync`.
 
 mod bench;
+mod bench_sync;
 mod database;
 mod seed;
 mod serve;
@@ -45,6 +46,9 @@ enum Command {
     },
     /// Time real pages against a tenant (use a release build and `seed --scale large`).
     Bench(bench::BenchArgs),
+    /// Sync hub throughput: file source vs COPY, HubSpot from its fixture, then the
+    /// dashboard of the loaded model (use a release build).
+    BenchSync(bench_sync::BenchSyncArgs),
     /// Print `diesel print-schema` for the migrated database (for `make schema`).
     #[command(hide = true)]
     PrintSchema,
@@ -53,11 +57,13 @@ enum Command {
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     // Benchmarks print a table; per-request log lines would drown it.
-    init_tracing(if matches!(cli.command, Some(Command::Bench(_))) {
-        "warn"
-    } else {
-        "info,actix_server=warn"
-    });
+    init_tracing(
+        if matches!(cli.command, Some(Command::Bench(_) | Command::BenchSync(_))) {
+            "warn"
+        } else {
+            "info,actix_server=warn"
+        },
+    );
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -78,6 +84,7 @@ pub fn main() -> ExitCode {
             Command::Seed(args) => seed::run(&settings, args).await,
             Command::User { command } => user::run(&settings, command).await,
             Command::Bench(args) => bench::run(&settings, args).await,
+            Command::BenchSync(args) => bench_sync::run(settings, args).await,
             Command::PrintSchema => database::print_schema(&settings).await,
         }
     });

@@ -164,3 +164,61 @@ async fn start_a_sync_from_the_modal_watch_counts_move_and_stop_it() {
     shutdown.cancel();
     runtime.join().await;
 }
+
+/// Company and contact pages load "From HubSpot, last synced …" into their header; a
+/// record that was never synced shows nothing there.
+#[tokio::test]
+async fn record_pages_show_where_a_synced_record_came_from() {
+    use rapport::sync::crm::links::{self, SaveLink};
+
+    let app = TestApp::spawn().await;
+    let tenants = app.blocking(|db| TwoTenants::create(&db)).await;
+    let tenant = tenants.a.tenant_id;
+    let company_id = tenants.a.company_id;
+    let contact_id = tenants.a.contact_id;
+    app.blocking(move |db| {
+        db.tenant_blocking(&scope(tenant), |conn| -> anyhow::Result<()> {
+            Ok(links::save(
+                conn,
+                &SaveLink {
+                    tenant_id: tenant,
+                    source: "hubspot",
+                    model: "companies",
+                    source_id: "9001",
+                    entity_type: "company",
+                    entity_id: company_id.0,
+                    synced_values: &serde_json::Map::new(),
+                },
+            )?)
+        })
+        .unwrap_or_else(|e| panic!("{e}"))
+    })
+    .await;
+    let client = browser::browser().await;
+    sign_in(&client, &app.base_url, &tenants.a.admin_email, PASSWORD).await;
+    client
+        .goto(&format!("{}/companies/{}", app.base_url, company_id.0))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let shown = text(&client, ".record-header .provenance").await;
+    assert!(
+        shown.starts_with("From HubSpot, last synced"),
+        "provenance: {shown}"
+    );
+    assert_eq!(
+        attr(&client, ".record-header .provenance", "data-source")
+            .await
+            .as_deref(),
+        Some("hubspot")
+    );
+
+    // The contact was typed in by hand: its slot loads an empty marker and shows nothing.
+    client
+        .goto(&format!("{}/contacts/{}", app.base_url, contact_id.0))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    wait_for(&client, ".record-header .provenance-none").await;
+    assert!(client.find(Locator::Css("#provenance")).await.is_err());
+    assert!(client.find(Locator::Css(".provenance")).await.is_err());
+    client.close().await.unwrap_or_else(|e| panic!("{e}"));
+}

@@ -564,6 +564,13 @@ async fn synced_records_show_where_they_came_from() {
         (json["synced"].clone(), json["source"].clone()),
         (json!(true), json!("callrail"))
     );
+    // The contact page loads that fragment in place.
+    let (status, page) = rep.page(&format!("/contacts/{contact_id}")).await;
+    assert_eq!(status, reqwest::StatusCode::OK);
+    assert_eq!(
+        page.attr("#provenance.lazy-slot", "hx-get").as_deref(),
+        Some(format!("/sync/provenance?entity=contact&id={contact_id}").as_str())
+    );
     // A contact typed in by hand has none; another tenant's contact is not found.
     let (_, none) = rep
         .page(&format!(
