@@ -13,6 +13,7 @@ pub mod chrome;
 pub mod companies;
 pub mod contacts;
 pub mod csrf;
+pub mod deals;
 pub mod errors;
 pub mod flash;
 pub mod fmt;
@@ -103,6 +104,7 @@ pub fn app(
         .configure(companies::configure)
         .configure(contacts::configure)
         .configure(leads::configure)
+        .configure(deals::configure)
         .configure(tags::configure)
         .configure(attachments::configure)
         .configure(palette::configure)

@@ -23,6 +23,7 @@ async fn home_counts_are_the_tenants_own_and_capped() {
             "Companies",
             "Contacts",
             "Leads",
+            "Deals",
             "My tasks",
             "Tags",
             "API tokens"
@@ -54,6 +55,7 @@ async fn home_counts_are_the_tenants_own_and_capped() {
             "Companies",
             "Contacts",
             "Leads",
+            "Deals",
             "My tasks",
             "Sync",
             "Tags",
