@@ -12,8 +12,11 @@ use crate::domain::pipelines::Stage;
 pub const DEFAULT_STALE_DAYS: i64 = 30;
 
 /// Every live stage of every live pipeline as (id, "Pipeline › Stage"), default pipeline
-/// first, stages in board order.
-pub fn choices(conn: &mut PgConnection) -> QueryResult<Vec<(String, String)>> {
+/// first, stages in board order; closing stages only with `include_closed`.
+pub fn choices(
+    conn: &mut PgConnection,
+    include_closed: bool,
+) -> QueryResult<Vec<(String, String)>> {
     let rows: Vec<(i64, String, String, bool, bool)> = pipeline_stages::table
         .inner_join(
             pipelines::table.on(pipelines::tenant_id
@@ -39,6 +42,7 @@ pub fn choices(conn: &mut PgConnection) -> QueryResult<Vec<(String, String)>> {
         .load(conn)?;
     Ok(rows
         .into_iter()
+        .filter(|(_, _, _, won, lost)| include_closed || !(*won || *lost))
         .map(|(id, pipeline, stage, won, lost)| {
             let suffix = if won {
                 " (won)"

@@ -277,3 +277,7 @@ async fn remove_member(
     }
     html_with_status(StatusCode::OK, &section)
 }
+
+// Rendered inside the deal page; their own escaping already happened.
+impl askama::filters::HtmlSafe for ItemsSection {}
+impl askama::filters::HtmlSafe for TeamSection {}

@@ -71,7 +71,7 @@ pub fn load_menu(
         })
         .collect();
     let own: std::collections::HashSet<String> = stages.iter().map(|s| s.id.to_string()).collect();
-    let other_stages = crate::domain::deal_stages::choices(conn)?
+    let other_stages = crate::domain::deal_stages::choices(conn, true)?
         .into_iter()
         .filter(|(id, _)| !own.contains(id))
         .collect();
@@ -253,18 +253,17 @@ pub async fn bulk_stage(
                     Err(_) => {}
                 }
             }
-            Ok(Ok(moved))
+            Ok(Ok((moved, stage.name)))
         })
         .await?;
     match result {
-        Ok(moved) => {
-            let message = format!(
-                "Moved {} to {}.",
-                RecordKind::Deal.count_noun(moved),
-                "the stage"
-            );
+        Ok((moved, stage)) => {
+            let message = format!("Moved {} to {stage}.", RecordKind::Deal.count_noun(moved));
             Ok(respond(req, &back, message, "success", None, true))
         }
         Err(message) => Ok(respond(req, &back, message, "error", None, false)),
     }
 }
+
+// Rendered inside the deal page; its own escaping already happened.
+impl askama::filters::HtmlSafe for StageMenu {}

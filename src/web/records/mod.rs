@@ -120,7 +120,7 @@ pub fn lookups(conn: &mut PgConnection, values: &Values) -> QueryResult<Lookups>
         currency: fields::one(values, "currency").to_owned(),
         // Only deal forms carry a stage.
         stages: if values.contains_key("stage_id") {
-            crate::domain::deal_stages::choices(conn)?
+            crate::domain::deal_stages::choices(conn, true)?
         } else {
             Vec::new()
         },
