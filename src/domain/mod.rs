@@ -28,6 +28,7 @@ pub mod leads;
 pub mod listing;
 pub mod notes;
 pub mod phones;
+pub mod pipeline_admin;
 pub mod pipelines;
 pub mod record_ref;
 pub mod records;

@@ -28,6 +28,7 @@ pub mod lists;
 pub mod nav;
 pub mod notes;
 pub mod palette;
+pub mod pipelines_admin;
 pub mod records;
 pub mod records_admin;
 pub mod records_api;
@@ -105,6 +106,7 @@ pub fn app(
         .configure(contacts::configure)
         .configure(leads::configure)
         .configure(deals::configure)
+        .configure(pipelines_admin::configure)
         .configure(tags::configure)
         .configure(attachments::configure)
         .configure(palette::configure)

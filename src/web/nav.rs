@@ -12,6 +12,7 @@ pub enum Section {
     Contacts,
     Leads,
     Deals,
+    Pipelines,
     MyTasks,
     Tags,
     CustomFields,
@@ -115,6 +116,14 @@ const ENTRIES: &[Entry] = &[
         href: "/admin/custom-fields",
         icon: "sliders",
         needs: Some(Permission::TenantManage),
+        secondary: true,
+    },
+    Entry {
+        section: Section::Pipelines,
+        label: "Pipelines",
+        href: "/admin/pipelines",
+        icon: "sliders",
+        needs: Some(Permission::PipelineManage),
         secondary: true,
     },
     Entry {

@@ -60,6 +60,7 @@ async fn home_counts_are_the_tenants_own_and_capped() {
             "Sync",
             "Tags",
             "Custom fields",
+            "Pipelines",
             "Record visibility",
             "API tokens",
             "Users",
