@@ -165,6 +165,12 @@ async fn line_items_team_delete_restore() {
         "amount follows the items"
     );
 
+    let (status, json) = admin.get_json(&format!("/api/deals/{deal}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(json["line_items"][0]["product"], "Triple glazing");
+    assert_eq!(json["line_items"][0]["total_minor"], 360_000);
+    assert_eq!(json["amount_minor"], 360_000);
+    assert!(json["weighted_minor"].is_i64());
     let rep = tenants.a.rep_id.0.to_string();
     let (status, _, team) =
         htmx_post(&admin, &format!("/deals/{deal}/team"), &[("user_id", &rep)]).await;
