@@ -89,17 +89,20 @@ pub fn human_duration(seconds: i64) -> String {
     }
 }
 
+/// from, to, colour, changed at, changed by, duration.
+type HistoryRow = (
+    Option<String>,
+    String,
+    String,
+    DateTime<Utc>,
+    Option<String>,
+    Option<i64>,
+);
+
 /// The deal's stage history, newest first (a deal has few entries).
 pub fn history(conn: &mut PgConnection, deal_id: DealId) -> QueryResult<Vec<HistoryEntry>> {
     let (from, to) = diesel::alias!(pipeline_stages as from_stage, pipeline_stages as to_stage);
-    let rows: Vec<(
-        Option<String>,
-        String,
-        String,
-        DateTime<Utc>,
-        Option<String>,
-        Option<i64>,
-    )> = deal_stage_history::table
+    let rows: Vec<HistoryRow> = deal_stage_history::table
         .left_join(
             from.on(from
                 .field(pipeline_stages::tenant_id)
