@@ -1,11 +1,12 @@
 //! Deals: the list, the record form and inline edits, the detail page (stage menu, close
 //! won/lost with reasons, reopen, line items, team members, stage history).
 
+mod handlers;
 mod items;
 mod show;
 mod stage;
 
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::web;
 use diesel::PgConnection;
 use diesel::QueryResult;
 
@@ -15,17 +16,14 @@ use crate::domain::deals::{self, Deal};
 use crate::domain::ids::{CompanyId, ContactId, DealId, StageId, TenantId, UserId};
 use crate::domain::records::RecordKind;
 use crate::domain::stage_changes::StageChangeError;
-use crate::error::AppError;
-use crate::web::AppState;
-use crate::web::chrome::Page;
 use crate::web::form_data::FormData;
-use crate::web::identity::Identity;
-use crate::web::lists::{self, BulkChoice, ListConfig};
+use crate::web::lists::{BulkChoice, ListConfig};
 use crate::web::nav::Section;
+use crate::web::records::RecordType;
 use crate::web::records::fields::{self, Errors, FieldDef, Input, Parser, Values};
-use crate::web::records::{self, RecordType, inline};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
+    use handlers::*;
     cfg.route("/deals", web::get().to(index))
         .route("/deals", web::post().to(create))
         .route("/deals/new", web::get().to(new_form))
@@ -290,130 +288,4 @@ impl RecordType for Deals {
             .map(|deal| deal.is_some())
             .map_err(stage_error)
     }
-}
-
-async fn index(
-    req: HttpRequest,
-    page: Page,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, AppError> {
-    lists::list_page(&req, &page, &state, &crate::domain::deal_list::SPEC, &LIST).await
-}
-
-async fn count(
-    req: HttpRequest,
-    identity: Identity,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, AppError> {
-    lists::exact_count(&req, &identity, &state, &crate::domain::deal_list::SPEC).await
-}
-
-async fn export(
-    req: HttpRequest,
-    identity: Identity,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, AppError> {
-    lists::export::export(&req, &identity, &state, &crate::domain::deal_list::SPEC).await
-}
-
-async fn bulk(
-    req: HttpRequest,
-    identity: Identity,
-    state: web::Data<AppState>,
-    form: web::Form<Vec<(String, String)>>,
-) -> Result<HttpResponse, AppError> {
-    let form = FormData::new(form.into_inner());
-    if form.text("action") == "stage" {
-        return stage::bulk_stage(&req, &identity, &state, form).await;
-    }
-    let choice = LIST.bulk_choice.as_ref();
-    lists::bulk::bulk(&req, &identity, &state, RecordKind::Deal, choice, form).await
-}
-
-async fn new_form(
-    req: HttpRequest,
-    page: Page,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, AppError> {
-    records::new_form::<Deals>(&req, page, &state).await
-}
-
-async fn create(
-    req: HttpRequest,
-    page: Page,
-    state: web::Data<AppState>,
-    form: web::Form<Vec<(String, String)>>,
-) -> Result<HttpResponse, AppError> {
-    records::create::<Deals>(req, page, &state, FormData::new(form.into_inner())).await
-}
-
-async fn edit_form(
-    page: Page,
-    state: web::Data<AppState>,
-    path: web::Path<i64>,
-) -> Result<HttpResponse, AppError> {
-    records::edit_form::<Deals>(page, &state, path.into_inner()).await
-}
-
-async fn update(
-    req: HttpRequest,
-    page: Page,
-    state: web::Data<AppState>,
-    path: web::Path<i64>,
-    form: web::Form<Vec<(String, String)>>,
-) -> Result<HttpResponse, AppError> {
-    records::update::<Deals>(
-        req,
-        page,
-        &state,
-        path.into_inner(),
-        FormData::new(form.into_inner()),
-    )
-    .await
-}
-
-async fn delete(
-    req: HttpRequest,
-    identity: Identity,
-    state: web::Data<AppState>,
-    path: web::Path<i64>,
-) -> Result<HttpResponse, AppError> {
-    records::delete::<Deals>(req, identity, &state, path.into_inner()).await
-}
-
-async fn restore(
-    req: HttpRequest,
-    identity: Identity,
-    state: web::Data<AppState>,
-    path: web::Path<i64>,
-) -> Result<HttpResponse, AppError> {
-    records::restore::<Deals>(req, identity, &state, path.into_inner()).await
-}
-
-async fn field_show(
-    identity: Identity,
-    state: web::Data<AppState>,
-    path: web::Path<(i64, String)>,
-) -> Result<HttpResponse, AppError> {
-    let (id, name) = path.into_inner();
-    inline::show::<Deals>(identity, &state, id, name).await
-}
-
-async fn field_edit(
-    identity: Identity,
-    state: web::Data<AppState>,
-    path: web::Path<(i64, String)>,
-) -> Result<HttpResponse, AppError> {
-    let (id, name) = path.into_inner();
-    inline::edit::<Deals>(identity, &state, id, name).await
-}
-
-async fn field_update(
-    identity: Identity,
-    state: web::Data<AppState>,
-    path: web::Path<(i64, String)>,
-    form: web::Form<Vec<(String, String)>>,
-) -> Result<HttpResponse, AppError> {
-    let (id, name) = path.into_inner();
-    inline::update::<Deals>(identity, &state, id, name, FormData::new(form.into_inner())).await
 }
