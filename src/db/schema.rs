@@ -203,6 +203,20 @@ diesel::table! {
 }
 
 diesel::table! {
+    deal_line_items (id) {
+        id -> Int8,
+        tenant_id -> Int8,
+        deal_id -> Int8,
+        product -> Text,
+        quantity -> Int4,
+        unit_price_minor -> Int8,
+        line_total_minor -> Nullable<Int8>,
+        position -> Int4,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     deal_stage_history (id) {
         id -> Int8,
         tenant_id -> Int8,
@@ -212,6 +226,15 @@ diesel::table! {
         changed_at -> Timestamptz,
         changed_by -> Nullable<Int8>,
         duration_seconds -> Nullable<Int8>,
+    }
+}
+
+diesel::table! {
+    deal_team_members (tenant_id, deal_id, user_id) {
+        tenant_id -> Int8,
+        deal_id -> Int8,
+        user_id -> Int8,
+        added_at -> Timestamptz,
     }
 }
 
@@ -660,7 +683,9 @@ diesel::joinable!(companies -> tenants (tenant_id));
 diesel::joinable!(contacts -> tenants (tenant_id));
 diesel::joinable!(custom_field_definitions -> tenants (tenant_id));
 diesel::joinable!(deal_contacts -> tenants (tenant_id));
+diesel::joinable!(deal_line_items -> tenants (tenant_id));
 diesel::joinable!(deal_stage_history -> tenants (tenant_id));
+diesel::joinable!(deal_team_members -> tenants (tenant_id));
 diesel::joinable!(deals -> tenants (tenant_id));
 diesel::joinable!(jobs -> tenants (tenant_id));
 diesel::joinable!(leads -> tenants (tenant_id));
@@ -694,7 +719,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     contacts,
     custom_field_definitions,
     deal_contacts,
+    deal_line_items,
     deal_stage_history,
+    deal_team_members,
     deals,
     job_schedules,
     jobs,

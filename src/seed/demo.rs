@@ -186,6 +186,7 @@ fn seed_tenant(
     seed_notes(conn, &mut rng, spec, tenant.id, &contacts, &deals, now)?;
     seed_tags(conn, &mut rng, tenant.id, &companies, &contacts, &deals)?;
     crate::seed::demo_records::seed(conn, tenant.id)?;
+    crate::seed::demo_deals::seed(conn, tenant.id)?;
 
     summary.created = true;
     summary.users = people.all.len();

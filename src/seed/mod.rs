@@ -2,6 +2,7 @@
 //! deterministic: the same seed gives the same records every time.
 
 pub mod demo;
+pub mod demo_deals;
 pub mod demo_records;
 pub mod scale;
 pub mod words;

@@ -13,6 +13,7 @@ pub mod chrome;
 pub mod companies;
 pub mod contacts;
 pub mod csrf;
+pub mod deals;
 pub mod errors;
 pub mod flash;
 pub mod fmt;
@@ -27,6 +28,7 @@ pub mod lists;
 pub mod nav;
 pub mod notes;
 pub mod palette;
+pub mod pipelines_admin;
 pub mod records;
 pub mod records_admin;
 pub mod records_api;
@@ -103,6 +105,8 @@ pub fn app(
         .configure(companies::configure)
         .configure(contacts::configure)
         .configure(leads::configure)
+        .configure(deals::configure)
+        .configure(pipelines_admin::configure)
         .configure(tags::configure)
         .configure(attachments::configure)
         .configure(palette::configure)

@@ -11,6 +11,8 @@ pub enum Section {
     Companies,
     Contacts,
     Leads,
+    Deals,
+    Pipelines,
     MyTasks,
     Tags,
     CustomFields,
@@ -77,6 +79,14 @@ const ENTRIES: &[Entry] = &[
         secondary: false,
     },
     Entry {
+        section: Section::Deals,
+        label: "Deals",
+        href: "/deals",
+        icon: "deal",
+        needs: Some(Permission::RecordsRead),
+        secondary: false,
+    },
+    Entry {
         section: Section::MyTasks,
         label: "My tasks",
         href: "/tasks",
@@ -106,6 +116,14 @@ const ENTRIES: &[Entry] = &[
         href: "/admin/custom-fields",
         icon: "sliders",
         needs: Some(Permission::TenantManage),
+        secondary: true,
+    },
+    Entry {
+        section: Section::Pipelines,
+        label: "Pipelines",
+        href: "/admin/pipelines",
+        icon: "sliders",
+        needs: Some(Permission::PipelineManage),
         secondary: true,
     },
     Entry {

@@ -6,6 +6,7 @@ mod api_tokens;
 mod auth;
 mod browser_login;
 mod csrf;
+mod deals;
 mod home;
 mod jobs;
 mod migrations;

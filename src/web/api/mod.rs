@@ -80,7 +80,34 @@ async fn deal(
     let id = DealId(path.into_inner());
     let found = state
         .db
-        .tenant(&identity.scope(), move |conn| Ok(deals::find(conn, id)?))
+        .tenant(&identity.scope(), move |conn| {
+            let Some(deal) = deals::find(conn, id)? else {
+                return Ok(None);
+            };
+            // The deal's columns plus what the deal page shows beside them.
+            let mut json = serde_json::to_value(&deal).map_err(|e| AppError::Internal(e.into()))?;
+            let items = crate::domain::deal_items::line_items(conn, id)?;
+            let team = crate::domain::deal_items::team(conn, id)?;
+            json["weighted_minor"] =
+                crate::domain::deal_list::weighted(deal.amount_minor, deal.probability).into();
+            json["line_items"] = items
+                .iter()
+                .map(|i| {
+                    serde_json::json!({
+                        "id": i.id,
+                        "product": i.product,
+                        "quantity": i.quantity,
+                        "unit_price_minor": i.unit_price_minor,
+                        "total_minor": i.total(),
+                    })
+                })
+                .collect();
+            json["team_members"] = team
+                .iter()
+                .map(|m| serde_json::json!({ "user_id": m.user_id, "name": m.name }))
+                .collect();
+            Ok(Some(json))
+        })
         .await?;
     Ok(HttpResponse::Ok().json(found.ok_or(AppError::NotFound)?))
 }

@@ -162,7 +162,7 @@ pub fn safe_return(value: &str, fallback: &str) -> String {
     }
 }
 
-fn respond(
+pub fn respond(
     req: &HttpRequest,
     back: &str,
     message: String,

@@ -125,7 +125,21 @@ async fn load<R: ListRow>(
             {
                 reference_names.push((company.to_string(), found.name));
             }
+            // Deal lists: stage names for stage filter chips, stages for the bulk move.
+            let mut bulk_stages = Vec::new();
+            if spec.entity == "deal" {
+                let stages = crate::domain::deal_stages::choices(conn, true)?;
+                for id in query.values("stage") {
+                    if let Some((_, label)) = stages.iter().find(|(value, _)| value == id) {
+                        reference_names.push((id.clone(), label.clone()));
+                    }
+                }
+                if full_page {
+                    bulk_stages = crate::domain::deal_stages::choices(conn, false)?;
+                }
+            }
             Ok(ListData {
+                bulk_stages,
                 reference_names,
                 query,
                 resolved,

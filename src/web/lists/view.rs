@@ -117,6 +117,8 @@ pub struct ListView {
     pub tags: Vec<TagChip>,
     pub bulk_choice: Option<&'static BulkChoice>,
     pub active_filters: usize,
+    /// Open stages a bulk "move to stage" may choose (deal lists only).
+    pub bulk_stages: Vec<(String, String)>,
 }
 
 /// What the database gave for one list request.
@@ -135,6 +137,8 @@ pub struct ListData<R: 'static> {
     pub view_problem: Option<String>,
     /// Names for record ids used as filters (`company=42` shows the company's name).
     pub reference_names: Vec<(String, String)>,
+    /// Open stages for the bulk stage change (deal lists only).
+    pub bulk_stages: Vec<(String, String)>,
 }
 
 pub struct Permissions {
@@ -268,6 +272,7 @@ pub fn build<R: ListRow>(
         owners: data.owners,
         tags: data.tags,
         bulk_choice: config.bulk_choice.as_ref(),
+        bulk_stages: data.bulk_stages,
         active_filters: data
             .resolved
             .active

@@ -31,6 +31,8 @@ pub enum Input {
     Owner,
     /// A company, chosen with the record picker.
     Company,
+    /// A pipeline stage (options from [`Lookups::stages`], "Pipeline › Stage").
+    Stage,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -105,6 +107,8 @@ pub struct Lookups {
     pub company: Option<(i64, String)>,
     /// The currency of money fields (the record's, else the tenant's default).
     pub currency: String,
+    /// Live pipeline stages as (id, "Pipeline › Stage"), loaded for forms with a stage.
+    pub stages: Vec<(String, String)>,
 }
 
 pub fn one<'a>(values: &'a Values, name: &str) -> &'a str {
@@ -130,7 +134,7 @@ fn kind_of(input: Input) -> &'static str {
         Input::Money => "money",
         Input::Date => "date",
         Input::Checkbox => "checkbox",
-        Input::Select(_) | Input::Owner => "select",
+        Input::Select(_) | Input::Owner | Input::Stage => "select",
         Input::Company => "company",
     }
 }
@@ -149,6 +153,7 @@ pub fn view(def: &FieldDef, values: &Values, errors: &Errors, lookups: &Lookups)
             .filter(|o| o.assignable || o.id.to_string() == value)
             .map(|o| (o.id.to_string(), o.name.clone()))
             .collect(),
+        Input::Stage => lookups.stages.clone(),
         _ => Vec::new(),
     };
     let (display, href) = display_of(def.input, &value, &options, lookups);
@@ -196,7 +201,7 @@ fn display_of(
         };
     }
     match input {
-        Input::Select(_) | Input::Owner => (
+        Input::Select(_) | Input::Owner | Input::Stage => (
             options
                 .iter()
                 .find(|(v, _)| v == value)

@@ -118,6 +118,12 @@ pub fn lookups(conn: &mut PgConnection, values: &Values) -> QueryResult<Lookups>
         owners: visibility::owner_choices(conn)?,
         company,
         currency: fields::one(values, "currency").to_owned(),
+        // Only deal forms carry a stage.
+        stages: if values.contains_key("stage_id") {
+            crate::domain::deal_stages::choices(conn, true)?
+        } else {
+            Vec::new()
+        },
     })
 }
 
