@@ -28,7 +28,10 @@ fn fast_config(workers: usize) -> WorkerConfig {
         name: format!("test-{}", std::process::id()),
         poll_interval: Duration::from_millis(50),
         heartbeat_interval: Duration::from_millis(100),
-        stale_after: Duration::from_millis(500),
+        // Far above the heartbeat interval: with the whole suite running on two cores a
+        // live worker's heartbeat can lag by a second or more, and a live job must never
+        // be "recovered" and run twice. Recovery tests age the heartbeat by hand instead.
+        stale_after: Duration::from_secs(10),
         backoff: Backoff {
             base: Duration::from_millis(20),
             max: Duration::from_millis(200),
