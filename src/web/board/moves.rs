@@ -183,7 +183,11 @@ pub async fn move_card(
                 ctx.now,
             )?;
             let mut columns = Vec::new();
-            for stage in ctx.stages.iter().filter(|s| s.id == from || s.id == target.id) {
+            for stage in ctx
+                .stages
+                .iter()
+                .filter(|s| s.id == from || s.id == target.id)
+            {
                 columns.push(ctx.column(conn, stage, &totals)?);
             }
             let from_live = ctx.stages.iter().any(|s| s.id == from);

@@ -27,12 +27,7 @@ pub struct BoardQuery {
     pub errors: FieldErrors,
 }
 
-fn id(
-    text: &str,
-    field: &'static str,
-    message: &str,
-    errors: &mut FieldErrors,
-) -> Option<i64> {
+fn id(text: &str, field: &'static str, message: &str, errors: &mut FieldErrors) -> Option<i64> {
     if text.is_empty() {
         return None;
     }
@@ -53,7 +48,9 @@ fn amount(text: &str, field: &'static str, errors: &mut FieldErrors) -> Option<i
     if parsed.is_none() {
         errors.add(
             field,
-            format!("\u{201c}{text}\u{201d} is not an amount: enter a number like 1500 or 1500.50."),
+            format!(
+                "\u{201c}{text}\u{201d} is not an amount: enter a number like 1500 or 1500.50."
+            ),
         );
     }
     parsed
@@ -74,7 +71,12 @@ impl BoardQuery {
         let owner_id = match owner.as_str() {
             "" => None,
             "me" => Some(me.0),
-            other => id(other, "owner", "Choose an owner from the list.", &mut errors),
+            other => id(
+                other,
+                "owner",
+                "Choose an owner from the list.",
+                &mut errors,
+            ),
         };
         let team_id = id(&team, "team", "Choose a team from the list.", &mut errors);
         let tag_id = id(&tag, "tag", "Choose a tag from the list.", &mut errors);
@@ -182,7 +184,10 @@ mod tests {
         ]);
         assert!(query.errors.is_empty());
         assert_eq!(query.filter.owner_id, Some(7));
-        assert_eq!(query.filter.close_month, NaiveDate::from_ymd_opt(2026, 3, 1));
+        assert_eq!(
+            query.filter.close_month,
+            NaiveDate::from_ymd_opt(2026, 3, 1)
+        );
         assert_eq!(query.filter.min_minor, Some(150_000));
         assert_eq!(query.filter.max_minor, Some(200_050));
         assert_eq!(
