@@ -4,6 +4,7 @@
 
 mod browser;
 mod http;
+mod moves;
 
 use std::collections::HashMap;
 
