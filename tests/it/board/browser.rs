@@ -1,10 +1,11 @@
 //! The board in headless Chromium: drag-and-drop (HTML5 drag events), the undo toast, the
 //! keyboard stage menu with the won-reason dialog, and loading more cards on scroll.
 //!
-//! chromedriver's pointer actions do not produce HTML5 drag events (dragstart / dragover /
-//! drop), so the drag test dispatches real `DragEvent`s with a `DataTransfer` from
-//! JavaScript onto the card and the target column; board.js handles them as it would a
-//! person's drag.
+//! WebDriver pointer actions are not used for the drag: chromedriver does not turn them
+//! into HTML5 drag events (dragstart / dragover / drop), a long-standing chromedriver
+//! limitation. The drag test instead dispatches real `DragEvent`s sharing one
+//! `DataTransfer` from JavaScript onto the card and the target column; board.js handles
+//! them exactly as it would a person's drag (and the request, swaps and toast are real).
 
 use std::time::Duration;
 
