@@ -6,6 +6,7 @@ pub mod activities;
 pub mod api_tokens;
 pub mod attachments;
 pub mod audit;
+pub mod board;
 pub mod companies;
 pub mod company_edit;
 pub mod company_list;

@@ -9,6 +9,7 @@ pub mod admin;
 pub mod api;
 pub mod attachments;
 pub mod auth;
+pub mod board;
 pub mod chrome;
 pub mod companies;
 pub mod contacts;
@@ -118,6 +119,7 @@ pub fn app(
         .configure(tasks::configure)
         .configure(jobs::configure)
         .configure(sync::configure)
+        .configure(board::configure)
         .default_service(web::to(|| async { Err::<HttpResponse, _>(AppError::NotFound) }))
         .wrap(from_fn(flash::clear_shown_flash))
         .wrap(from_fn(csrf::csrf_protect))

@@ -4,6 +4,7 @@ mod support;
 
 mod api_tokens;
 mod auth;
+mod board;
 mod browser_login;
 mod csrf;
 mod deals;

@@ -1,0 +1,1 @@
+DROP INDEX IF EXISTS deals_tenant_board_idx;
