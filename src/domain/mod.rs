@@ -46,3 +46,5 @@ pub mod tenants;
 pub mod timeline;
 pub mod users;
 pub mod visibility;
+pub mod stale_deals;
+pub mod dashboard;

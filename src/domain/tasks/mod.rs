@@ -123,8 +123,56 @@ pub fn create(
         ))
         .returning(Task::as_returning())
         .get_result(conn)?;
-    audit_change(conn, tenant_id, actor, "task.created", None, &task)?;
-    let title = if parent.is_some() {
+    log_created(conn, tenant_id, &task, parent.is_some(), actor)?;
+    Ok(task)
+}
+
+/// Like [`create`] for automations: `source_key` is unique in the tenant, so running the
+/// automation again creates nothing (None) instead of a second task.
+pub fn create_once(
+    conn: &mut PgConnection,
+    tenant_id: TenantId,
+    draft: &TaskDraft,
+    links: RecordLinks,
+    source_key: &str,
+    actor: Option<UserId>,
+) -> QueryResult<Option<Task>> {
+    let task: Option<Task> = diesel::insert_into(tasks::table)
+        .values((
+            tasks::tenant_id.eq(tenant_id),
+            tasks::subject.eq(&draft.subject),
+            tasks::description.eq(&draft.description),
+            tasks::due_at.eq(draft.due_at),
+            tasks::reminder_at.eq(draft.reminder_at),
+            tasks::priority.eq(&draft.priority),
+            tasks::assignee_id.eq(draft.assignee_id),
+            tasks::company_id.eq(links.company_id),
+            tasks::contact_id.eq(links.contact_id),
+            tasks::deal_id.eq(links.deal_id),
+            tasks::lead_id.eq(links.lead_id),
+            tasks::source_key.eq(source_key),
+            tasks::created_by.eq(actor),
+        ))
+        .on_conflict_do_nothing()
+        .returning(Task::as_returning())
+        .get_result(conn)
+        .optional()?;
+    if let Some(task) = &task {
+        log_created(conn, tenant_id, task, false, actor)?;
+    }
+    Ok(task)
+}
+
+/// The audit row and `task_created` timeline entry of a new task.
+fn log_created(
+    conn: &mut PgConnection,
+    tenant_id: TenantId,
+    task: &Task,
+    subtask: bool,
+    actor: Option<UserId>,
+) -> QueryResult<()> {
+    audit_change(conn, tenant_id, actor, "task.created", None, task)?;
+    let title = if subtask {
         format!("Subtask: {}", task.subject)
     } else {
         format!("Task: {}", task.subject)
@@ -132,13 +180,13 @@ pub fn create(
     let mut event = NewActivity::new(ActivityType::TaskCreated, title, task.created_at);
     event.description = task.description.clone();
     event.user_id = actor;
-    set_links(&mut event, &task);
+    set_links(&mut event, task);
     event.extra = serde_json::json!({
         "task_id": task.id, "due_at": task.due_at, "priority": task.priority,
         "assignee_id": task.assignee_id,
     });
     log_activity(conn, tenant_id, event)?;
-    Ok(task)
+    Ok(())
 }
 
 pub fn find(conn: &mut PgConnection, id: TaskId) -> QueryResult<Option<Task>> {
