@@ -40,6 +40,7 @@ pub mod tasks;
 pub mod timeline;
 pub mod trace;
 pub mod when;
+pub mod stale;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -98,6 +99,8 @@ pub fn app(
         .route("/healthz", web::get().to(healthz))
         .configure(auth::configure)
         .configure(home::configure)
+        // Before `api`: /api/deals/stale must not be read as /api/deals/{id}.
+        .configure(stale::configure)
         .configure(settings::configure)
         .configure(admin::configure)
         .configure(api::configure)
