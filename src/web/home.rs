@@ -43,6 +43,15 @@ pub struct Figure {
 }
 
 impl Figure {
+    /// "1 deal", "3 deals".
+    pub fn deals_label(&self) -> String {
+        if self.deals == 1 {
+            "1 deal".to_owned()
+        } else {
+            format!("{} deals", self.deals)
+        }
+    }
+
     fn new(totals: &[MoneyTotal], link: String) -> Figure {
         let amounts = if totals.is_empty() {
             vec!["0".to_owned()]

@@ -17,3 +17,4 @@ mod seed;
 mod sync;
 mod tenancy;
 mod timeline;
+mod stale;
