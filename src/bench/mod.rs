@@ -7,6 +7,7 @@
 
 mod home;
 mod records;
+mod stale;
 mod sync;
 pub mod sync_load;
 mod timeline;
@@ -76,6 +77,14 @@ pub const SUITES: &[Suite] = &[
     Suite {
         name: "sync",
         targets: sync::targets,
+    },
+    Suite {
+        name: "stale",
+        targets: stale::targets,
+    },
+    Suite {
+        name: "dashboard",
+        targets: stale::dashboard_targets,
     },
 ];
 

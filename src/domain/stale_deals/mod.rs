@@ -118,7 +118,7 @@ pub struct StalePage {
     pub next: Option<StaleCursor>,
 }
 
-/// Stages with their thresholds, then the row columns. `$1` is now.
+/// Stages with their thresholds (`$2`: the default), then the row columns.
 const STAGES: &str = "SELECT s.tenant_id, s.id, s.pipeline_id, s.name, \
         s.is_closed_won OR s.is_closed_lost AS closed, \
         coalesce(s.days_in_stage_alert, $2)::int AS threshold \
@@ -154,18 +154,46 @@ pub fn page(
     Ok(StalePage { rows, next })
 }
 
-/// How many deals are stale, counted up to `cap`.
+/// How many deals are stale, counted up to `cap` (no names joined, at most `cap + 1`
+/// index entries per stage).
 pub fn count(
     conn: &mut PgConnection,
     filter: &StaleFilter,
     now: DateTime<Utc>,
     cap: i64,
 ) -> QueryResult<CappedCount> {
-    let found = load(conn, filter, now, None, cap + 1)?.len() as i64;
-    Ok(if found > cap {
+    #[derive(QueryableByName)]
+    struct Probe {
+        #[diesel(sql_type = BigInt)]
+        found: i64,
+    }
+    let owners: Option<Vec<i64>> = filter
+        .owners
+        .as_ref()
+        .map(|ids| ids.iter().map(|id| id.0).collect());
+    let probe: Probe = diesel::sql_query(format!(
+        "SELECT count(*) AS found FROM ( \
+             SELECT 1 FROM ({STAGES} WHERE NOT (s.is_closed_won OR s.is_closed_lost) \
+                   AND ($4::bigint IS NULL OR s.pipeline_id = $4)) st \
+             CROSS JOIN LATERAL ( \
+                 SELECT 1 FROM deals d \
+                 WHERE d.tenant_id = st.tenant_id AND d.stage_id = st.id \
+                   AND d.deleted_at IS NULL AND d.status = 'open' \
+                   AND d.stage_entered_at <= $1 - make_interval(days => st.threshold + 1) \
+                   AND ($5::bigint[] IS NULL OR d.owner_id = ANY($5)) \
+                 LIMIT $3) d \
+             LIMIT $3) AS probe"
+    ))
+    .bind::<Timestamptz, _>(now)
+    .bind::<Integer, _>(DEFAULT_STALE_DAYS as i32)
+    .bind::<BigInt, _>(cap + 1)
+    .bind::<Nullable<BigInt>, _>(filter.pipeline.map(|id| id.0))
+    .bind::<Nullable<Array<BigInt>>, _>(owners)
+    .get_result(conn)?;
+    Ok(if probe.found > cap {
         CappedCount::AtLeast(cap)
     } else {
-        CappedCount::Exact(found)
+        CappedCount::Exact(probe.found)
     })
 }
 
