@@ -43,7 +43,10 @@ pub fn targets(ctx: &mut SuiteContext<'_>) -> anyhow::Result<Vec<Target>> {
             format!("/deals/stale?pipeline={pipeline}"),
         ),
         Target::new("stale API", "/api/deals/stale"),
-        Target::new("stale API, one rep", format!("/api/deals/stale?owner={rep}")),
+        Target::new(
+            "stale API, one rep",
+            format!("/api/deals/stale?owner={rep}"),
+        ),
         Target::new(
             "stage history API",
             format!("/api/deals/{deal}/stage-history"),

@@ -186,13 +186,11 @@ fn sums(
     condition: &str,
     range: Option<(NaiveDate, NaiveDate)>,
 ) -> QueryResult<Vec<MoneyTotal>> {
-    let query = diesel::sql_query(format!("{SUMS} AND {condition}{BY_CURRENCY}"))
-        .bind::<Nullable<Array<BigInt>>, _>(owners.clone());
+    let query =
+        diesel::sql_query(format!("{SUMS} AND {condition}{BY_CURRENCY}"))
+            .bind::<Nullable<Array<BigInt>>, _>(owners.clone());
     match range {
-        Some((from, to)) => query
-            .bind::<Date, _>(from)
-            .bind::<Date, _>(to)
-            .load(conn),
+        Some((from, to)) => query.bind::<Date, _>(from).bind::<Date, _>(to).load(conn),
         None => query.load(conn),
     }
 }

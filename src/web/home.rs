@@ -134,8 +134,7 @@ async fn home(
         .db
         .tenant(&identity.scope(), move |conn| {
             let owners = dashboard::owners(conn, scope, me, team)?;
-            let figures =
-                dashboard::figures(conn, owners.clone(), me, now, today, start_of_today)?;
+            let figures = dashboard::figures(conn, owners.clone(), me, now, today, start_of_today)?;
             let widget = stale::widget(conn, owners.clone(), figures.stale, String::new(), now)?;
             Ok((owners, figures, widget))
         })

@@ -34,13 +34,13 @@ pub mod records_admin;
 pub mod records_api;
 pub mod render;
 pub mod settings;
+pub mod stale;
 pub mod sync;
 pub mod tags;
 pub mod tasks;
 pub mod timeline;
 pub mod trace;
 pub mod when;
-pub mod stale;
 
 use std::path::PathBuf;
 use std::sync::Arc;

@@ -14,12 +14,18 @@ async fn home_dashboard_shows_the_users_own_tenant() {
     assert_eq!(status, StatusCode::OK);
     // The fixture deal: open, $12,500.00 at 10% (the other tenant's identical deal is not
     // counted).
-    assert_eq!(page.text("[data-stat=open_pipeline] .stat-value"), "$12,500.00");
+    assert_eq!(
+        page.text("[data-stat=open_pipeline] .stat-value"),
+        "$12,500.00"
+    );
     assert_eq!(
         page.text("[data-stat=open_pipeline] .stat-label"),
         "Open pipeline (1 deal)"
     );
-    assert_eq!(page.text("[data-stat=weighted_pipeline] .stat-value"), "$1,250.00");
+    assert_eq!(
+        page.text("[data-stat=weighted_pipeline] .stat-value"),
+        "$1,250.00"
+    );
     assert_eq!(page.text("[data-stat=stale_deals] .stat-value"), "0");
     assert_eq!(page.text("h1"), "Welcome back, Rep Alpha");
     assert_eq!(
@@ -39,7 +45,10 @@ async fn home_dashboard_shows_the_users_own_tenant() {
 
     let admin = app.login(&tenants.a.admin_email, PASSWORD).await;
     let (_, page) = admin.page("/?scope=all").await;
-    assert_eq!(page.text("[data-stat=open_pipeline] .stat-value"), "$12,500.00");
+    assert_eq!(
+        page.text("[data-stat=open_pipeline] .stat-value"),
+        "$12,500.00"
+    );
     let (_, page) = admin.page("/").await;
     assert_eq!(
         page.texts("nav a"),

@@ -14,7 +14,7 @@ mod record_pages;
 mod records;
 mod rls;
 mod seed;
+mod stale;
 mod sync;
 mod tenancy;
 mod timeline;
-mod stale;

@@ -62,11 +62,7 @@ pub fn source_key(deal: DealId, stage_entered_at: DateTime<Utc>) -> String {
 /// Creates the follow-up tasks due at `now` in the scope's tenant (run it in a tenant
 /// scope that sees every deal). Returns how many tasks it created. Deals without an owner
 /// get none: there is nobody to follow up.
-pub fn run(
-    conn: &mut PgConnection,
-    tenant_id: TenantId,
-    now: DateTime<Utc>,
-) -> QueryResult<usize> {
+pub fn run(conn: &mut PgConnection, tenant_id: TenantId, now: DateTime<Utc>) -> QueryResult<usize> {
     // Stale open deals (the stale list's rule) without their follow-up yet: the key
     // lookup uses the unique (tenant_id, source_key) index.
     let candidates: Vec<Candidate> = diesel::sql_query(

@@ -259,8 +259,7 @@ mod tests {
     #[test]
     fn cursor_round_trips() {
         let cursor = StaleCursor {
-            stale_since: DateTime::from_timestamp_micros(1_700_000_000_123_456)
-                .unwrap_or_default(),
+            stale_since: DateTime::from_timestamp_micros(1_700_000_000_123_456).unwrap_or_default(),
             id: 42,
         };
         assert_eq!(StaleCursor::parse(&cursor.encode()), Some(cursor));

@@ -10,11 +10,11 @@ use serde_json::json;
 use super::Filters;
 use crate::db::schema::pipeline_stages;
 use crate::domain::deal_stages;
+use crate::domain::deals;
 use crate::domain::ids::DealId;
 use crate::domain::pipelines::Stage;
 use crate::domain::roles::Permission;
 use crate::domain::stale_deals::{self, StaleCursor};
-use crate::domain::deals;
 use crate::error::AppError;
 use crate::web::AppState;
 use crate::web::form_data::FormData;
@@ -23,11 +23,10 @@ use crate::web::identity::Identity;
 pub const DEFAULT_LIMIT: i64 = 50;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/api/deals/stale", web::get().to(stale))
-        .route(
-            "/api/deals/{id:\\d+}/stage-history",
-            web::get().to(stage_history),
-        );
+    cfg.route("/api/deals/stale", web::get().to(stale)).route(
+        "/api/deals/{id:\\d+}/stage-history",
+        web::get().to(stage_history),
+    );
 }
 
 async fn stale(

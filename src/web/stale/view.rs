@@ -22,9 +22,7 @@ pub struct StageOption {
 }
 
 /// Every live stage per pipeline, in board order.
-pub fn load_stage_options(
-    conn: &mut PgConnection,
-) -> QueryResult<HashMap<i64, Vec<StageOption>>> {
+pub fn load_stage_options(conn: &mut PgConnection) -> QueryResult<HashMap<i64, Vec<StageOption>>> {
     let rows: Vec<(i64, i64, String, bool, bool)> = pipeline_stages::table
         .filter(pipeline_stages::archived_at.is_null())
         .order((

@@ -21,7 +21,9 @@ async fn quick_actions_change_stage_add_note_and_create_task() {
         .await;
     let tenant = tenants.a.tenant_id;
     let (proposal, _) = app.blocking(move |db| stage(&db, tenant, "Proposal")).await;
-    let (won, _) = app.blocking(move |db| stage(&db, tenant, "Closed Won")).await;
+    let (won, _) = app
+        .blocking(move |db| stage(&db, tenant, "Closed Won"))
+        .await;
     let admin = app.login(&tenants.a.admin_email, PASSWORD).await;
     admin.page("/deals/stale").await;
 
@@ -56,11 +58,17 @@ async fn quick_actions_change_stage_add_note_and_create_task() {
     let (status, row) = htmx_post(
         &admin,
         &format!("/deals/stale/{}/stage", f.a),
-        &[("stage_id", &won.0.to_string()), ("won_reason", "Best price")],
+        &[
+            ("stage_id", &won.0.to_string()),
+            ("won_reason", "Best price"),
+        ],
     )
     .await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(row.text("[data-testid=stale-notice]"), "Moved to Closed Won.");
+    assert_eq!(
+        row.text("[data-testid=stale-notice]"),
+        "Moved to Closed Won."
+    );
 
     // A note on E, then a task on B2 (for its owner, the admin), then a task with no subject.
     let (status, row) = htmx_post(
@@ -86,7 +94,10 @@ async fn quick_actions_change_stage_add_note_and_create_task() {
     )
     .await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(row.text("[data-testid=stale-notice]"), "Follow-up task created.");
+    assert_eq!(
+        row.text("[data-testid=stale-notice]"),
+        "Follow-up task created."
+    );
     let (status, row) = htmx_post(
         &admin,
         &format!("/deals/stale/{}/task", f.b2),
@@ -144,7 +155,10 @@ async fn quick_actions_change_stage_add_note_and_create_task() {
 
     // Without JavaScript the forms post and come back to the list.
     let response = admin
-        .post_form(&format!("/deals/stale/{}/note", f.e), &[("body", "Plain post")])
+        .post_form(
+            &format!("/deals/stale/{}/note", f.e),
+            &[("body", "Plain post")],
+        )
         .await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
 }

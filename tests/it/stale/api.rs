@@ -81,12 +81,15 @@ async fn stage_history_api_oldest_first_with_durations() {
             let (qualification, _) = stage(&db, tenant, "Qualification");
             let (proposal, _) = stage(&db, tenant, "Proposal");
             let mv = |to: StageId, at| {
-                db.tenant_blocking(&TenantScope::service(tenant.0), |conn| -> anyhow::Result<()> {
-                    let mut request = StageChangeRequest::to(to, Some(admin_id));
-                    request.at = at;
-                    change_stage(conn, tenant, DealId(deal), &request)?;
-                    Ok(())
-                })
+                db.tenant_blocking(
+                    &TenantScope::service(tenant.0),
+                    |conn| -> anyhow::Result<()> {
+                        let mut request = StageChangeRequest::to(to, Some(admin_id));
+                        request.at = at;
+                        change_stage(conn, tenant, DealId(deal), &request)?;
+                        Ok(())
+                    },
+                )
                 .unwrap_or_else(|err| panic!("{err:#}"))
             };
             mv(qualification, now - Duration::days(6));
@@ -134,7 +137,9 @@ async fn stage_history_api_oldest_first_with_durations() {
             )
         })
         .await;
-    let (_, body) = admin.get_json(&format!("/api/deals/{old}/stage-history")).await;
+    let (_, body) = admin
+        .get_json(&format!("/api/deals/{old}/stage-history"))
+        .await;
     assert_eq!(body["is_stale"], true);
     assert_eq!(body["days_in_stage"], 8);
 
@@ -142,7 +147,9 @@ async fn stage_history_api_oldest_first_with_durations() {
     app.blocking(move |db| exec(&db, tenant, "UPDATE tenants SET record_visibility = 'own'"))
         .await;
     let rep = app.login(&tenants.a.rep_email, PASSWORD).await;
-    let (status, _) = rep.get_json(&format!("/api/deals/{deal}/stage-history")).await;
+    let (status, _) = rep
+        .get_json(&format!("/api/deals/{deal}/stage-history"))
+        .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     let (status, _) = rep
         .get_json(&format!("/api/deals/{}/stage-history", tenants.a.deal_id.0))

@@ -30,7 +30,9 @@ async fn stale_row_quick_actions_swap_in_place() {
         .blocking(move |db| fixture(&db, t.tenant_id, t.admin_id, t.rep_id, now))
         .await;
     let tenant = tenants.a.tenant_id;
-    let (won, _) = app.blocking(move |db| stage(&db, tenant, "Closed Won")).await;
+    let (won, _) = app
+        .blocking(move |db| stage(&db, tenant, "Closed Won"))
+        .await;
     let client = browser::browser().await;
     sign_in(&client, &app.base_url, &tenants.a.admin_email, PASSWORD).await;
     wait_for(&client, "h1").await;
@@ -44,10 +46,16 @@ async fn stale_row_quick_actions_swap_in_place() {
     // A note on C.
     click(&client, &format!("#stale-{c} [data-testid=action-note]")).await;
     fill(&client, &format!("#stale-{c}-note"), "Left a voicemail").await;
-    click(&client, &format!("#stale-{c} [data-testid=stale-note-submit]")).await;
+    click(
+        &client,
+        &format!("#stale-{c} [data-testid=stale-note-submit]"),
+    )
+    .await;
     wait_xpath(
         &client,
-        &format!("//tr[@id='stale-{c}']//*[@data-testid='stale-notice'][normalize-space()='Note added.']"),
+        &format!(
+            "//tr[@id='stale-{c}']//*[@data-testid='stale-notice'][normalize-space()='Note added.']"
+        ),
         "the note notice did not appear in the row",
     )
     .await;
@@ -59,10 +67,18 @@ async fn stale_row_quick_actions_swap_in_place() {
         .select_by_value(&won.0.to_string())
         .await
         .unwrap_or_else(|err| panic!("cannot choose the stage: {err}"));
-    click(&client, &format!("#stale-{c} [data-testid=stale-stage-submit]")).await;
+    click(
+        &client,
+        &format!("#stale-{c} [data-testid=stale-stage-submit]"),
+    )
+    .await;
     wait_for(&client, &format!("#stale-{c}-won-error")).await;
     fill(&client, &format!("#stale-{c}-won"), "Signed at last").await;
-    click(&client, &format!("#stale-{c} [data-testid=stale-stage-submit]")).await;
+    click(
+        &client,
+        &format!("#stale-{c} [data-testid=stale-stage-submit]"),
+    )
+    .await;
     wait_xpath(
         &client,
         &format!("//tr[@id='stale-{c}'][contains(@class,'stale-row-resolved')]//*[@data-testid='stale-notice'][normalize-space()='Moved to Closed Won.']"),
@@ -73,8 +89,17 @@ async fn stale_row_quick_actions_swap_in_place() {
     // A follow-up task on A; the other rows are untouched.
     let a = f.a;
     click(&client, &format!("#stale-{a} [data-testid=action-task]")).await;
-    fill(&client, &format!("#stale-{a}-subject"), "Send the revised quote").await;
-    click(&client, &format!("#stale-{a} [data-testid=stale-task-submit]")).await;
+    fill(
+        &client,
+        &format!("#stale-{a}-subject"),
+        "Send the revised quote",
+    )
+    .await;
+    click(
+        &client,
+        &format!("#stale-{a} [data-testid=stale-task-submit]"),
+    )
+    .await;
     wait_xpath(
         &client,
         &format!("//tr[@id='stale-{a}']//*[@data-testid='stale-notice'][normalize-space()='Follow-up task created.']"),
@@ -89,18 +114,24 @@ async fn stale_row_quick_actions_swap_in_place() {
     client.close().await.unwrap_or_else(|err| panic!("{err}"));
 
     app.blocking(move |db| {
-        db.tenant_blocking(&TenantScope::service(tenant.0), |conn| -> anyhow::Result<()> {
-            let status: String = deals::table.find(c).select(deals::status).first(conn)?;
-            assert_eq!(status, "won");
-            let noted: i64 = notes::table.filter(notes::deal_id.eq(c)).count().get_result(conn)?;
-            assert_eq!(noted, 1);
-            let subjects: Vec<String> = tasks::table
-                .filter(tasks::deal_id.eq(a))
-                .select(tasks::subject)
-                .load(conn)?;
-            assert_eq!(subjects, vec!["Send the revised quote".to_owned()]);
-            Ok(())
-        })
+        db.tenant_blocking(
+            &TenantScope::service(tenant.0),
+            |conn| -> anyhow::Result<()> {
+                let status: String = deals::table.find(c).select(deals::status).first(conn)?;
+                assert_eq!(status, "won");
+                let noted: i64 = notes::table
+                    .filter(notes::deal_id.eq(c))
+                    .count()
+                    .get_result(conn)?;
+                assert_eq!(noted, 1);
+                let subjects: Vec<String> = tasks::table
+                    .filter(tasks::deal_id.eq(a))
+                    .select(tasks::subject)
+                    .load(conn)?;
+                assert_eq!(subjects, vec!["Send the revised quote".to_owned()]);
+                Ok(())
+            },
+        )
     })
     .await
     .unwrap_or_else(|err| panic!("{err:#}"));

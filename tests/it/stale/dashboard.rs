@@ -58,8 +58,12 @@ async fn dashboard_figures_and_their_links() {
     let rep = app.login(&tenants.a.rep_email, PASSWORD).await;
     let (status, page) = rep.page("/").await;
     assert_eq!(status, StatusCode::OK);
-    let value = |page: &crate::support::Page, stat: &str| page.text(&format!("[data-stat={stat}] .stat-value"));
-    let label = |page: &crate::support::Page, stat: &str| page.text(&format!("[data-stat={stat}] .stat-label"));
+    let value = |page: &crate::support::Page, stat: &str| {
+        page.text(&format!("[data-stat={stat}] .stat-value"))
+    };
+    let label = |page: &crate::support::Page, stat: &str| {
+        page.text(&format!("[data-stat={stat}] .stat-label"))
+    };
     // Open: 12,500 + 10,000; weighted: 1,250 (10%) + 2,500 (25%).
     assert_eq!(value(&page, "open_pipeline"), "$22,500.00");
     assert_eq!(label(&page, "open_pipeline"), "Open pipeline (2 deals)");
@@ -67,9 +71,16 @@ async fn dashboard_figures_and_their_links() {
     assert_eq!(value(&page, "closing_this_month"), "$10,000.00");
     assert_eq!(value(&page, "won_this_month"), "$5,000.00");
     assert_eq!(value(&page, "won_last_month"), "$2,000.00");
-    assert_eq!(value(&page, "stale_deals"), "1", "R1: 30 days in a 21-day stage");
+    assert_eq!(
+        value(&page, "stale_deals"),
+        "1",
+        "R1: 30 days in a 21-day stage"
+    );
     assert_eq!(value(&page, "overdue_tasks"), "1");
-    assert!(!page.exists("[data-testid=scope-toggle]"), "a rep has only their own");
+    assert!(
+        !page.exists("[data-testid=scope-toggle]"),
+        "a rep has only their own"
+    );
     assert_eq!(
         page.texts("#stale-widget li a"),
         vec!["R1 closing".to_owned()]
@@ -96,11 +107,23 @@ async fn dashboard_figures_and_their_links() {
     };
     assert_eq!(
         listed(open_link).await,
-        vec!["Alpha Windows – first deal".to_owned(), "R1 closing".to_owned()]
+        vec![
+            "Alpha Windows – first deal".to_owned(),
+            "R1 closing".to_owned()
+        ]
     );
-    assert_eq!(listed(link(&page, "closing_this_month")).await, vec!["R1 closing".to_owned()]);
-    assert_eq!(listed(link(&page, "won_this_month")).await, vec!["R2 won now".to_owned()]);
-    assert_eq!(listed(link(&page, "won_last_month")).await, vec!["R3 won before".to_owned()]);
+    assert_eq!(
+        listed(link(&page, "closing_this_month")).await,
+        vec!["R1 closing".to_owned()]
+    );
+    assert_eq!(
+        listed(link(&page, "won_this_month")).await,
+        vec!["R2 won now".to_owned()]
+    );
+    assert_eq!(
+        listed(link(&page, "won_last_month")).await,
+        vec!["R3 won before".to_owned()]
+    );
     let (_, stale) = rep.page(&link(&page, "stale_deals")).await;
     assert_eq!(super::row_ids(&stale), vec![r1]);
     assert_eq!(link(&page, "overdue_tasks"), "/tasks#bucket-overdue");
@@ -120,7 +143,10 @@ async fn dashboard_figures_and_their_links() {
     assert_eq!(value(&page, "open_pipeline"), "$62,500.00");
     assert_eq!(value(&page, "weighted_pipeline"), "$23,750.00");
     assert_eq!(link(&page, "open_pipeline"), "/deals?status=open");
-    assert_eq!(page.attr("[data-scope=all]", "aria-current").as_deref(), Some("page"));
+    assert_eq!(
+        page.attr("[data-scope=all]", "aria-current").as_deref(),
+        Some("page")
+    );
     // A rep asking for everyone gets their own.
     let (_, page) = rep.page("/?scope=all").await;
     assert_eq!(value(&page, "open_pipeline"), "$22,500.00");

@@ -32,13 +32,16 @@ async fn daily_job_creates_one_followup_per_newly_stale_deal() {
             .unwrap_or_else(|err| panic!("{err:#}"))
         };
         let keyed = || {
-            db.tenant_blocking(&scope, |conn| -> anyhow::Result<Vec<(Option<i64>, Option<i64>)>> {
-                Ok(tasks::table
-                    .filter(tasks::source_key.is_not_null())
-                    .order(tasks::deal_id)
-                    .select((tasks::deal_id, tasks::assignee_id))
-                    .load(conn)?)
-            })
+            db.tenant_blocking(
+                &scope,
+                |conn| -> anyhow::Result<Vec<(Option<i64>, Option<i64>)>> {
+                    Ok(tasks::table
+                        .filter(tasks::source_key.is_not_null())
+                        .order(tasks::deal_id)
+                        .select((tasks::deal_id, tasks::assignee_id))
+                        .load(conn)?)
+                },
+            )
             .unwrap_or_else(|err| panic!("{err:#}"))
         };
         // C, A, B2 and E are stale and have owners; the ownerless deal gets nothing.
@@ -75,9 +78,12 @@ async fn daily_job_creates_one_followup_per_newly_stale_deal() {
 
         // The other tenant's run sees none of this tenant's deals.
         let created = db
-            .tenant_blocking(&TenantScope::service(other.0), |conn| -> anyhow::Result<usize> {
-                Ok(followups::run(conn, other, now + Duration::days(1))?)
-            })
+            .tenant_blocking(
+                &TenantScope::service(other.0),
+                |conn| -> anyhow::Result<usize> {
+                    Ok(followups::run(conn, other, now + Duration::days(1))?)
+                },
+            )
             .unwrap_or_else(|err| panic!("{err:#}"));
         assert_eq!(created, 0);
     })

@@ -46,10 +46,16 @@ async fn stale_deals_in_order_with_pages_and_filters() {
     assert!(third.next.is_none(), "the last page has no next");
     assert_eq!(first.rows[0].days_in_stage(now), 20);
     assert_eq!(first.rows[0].days_over(now), 13);
-    assert_eq!(second.rows[0].threshold_days, 30, "no alert set: the default");
+    assert_eq!(
+        second.rows[0].threshold_days, 30,
+        "no alert set: the default"
+    );
     assert!(ids(&later.rows).contains(&f.d));
     for not_stale in [f.b, f.abandoned, f.won, f.deleted, tenants.a.deal_id.0] {
-        assert!(!ids(&later.rows).contains(&not_stale), "{not_stale} is not stale");
+        assert!(
+            !ids(&later.rows).contains(&not_stale),
+            "{not_stale} is not stale"
+        );
     }
 
     // The page, as the admin: the same rows in the same order.

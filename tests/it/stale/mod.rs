@@ -50,7 +50,12 @@ pub struct DealSpec {
 }
 
 impl DealSpec {
-    pub fn open(title: &'static str, stage: &'static str, entered: DateTime<Utc>, owner: UserId) -> Self {
+    pub fn open(
+        title: &'static str,
+        stage: &'static str,
+        entered: DateTime<Utc>,
+        owner: UserId,
+    ) -> Self {
         DealSpec {
             title,
             stage,
@@ -145,7 +150,13 @@ pub struct Fixture {
     pub ownerless: i64,
 }
 
-pub fn fixture(db: &Db, tenant: TenantId, admin: UserId, rep: UserId, now: DateTime<Utc>) -> Fixture {
+pub fn fixture(
+    db: &Db,
+    tenant: TenantId,
+    admin: UserId,
+    rep: UserId,
+    now: DateTime<Utc>,
+) -> Fixture {
     exec(
         db,
         tenant,
@@ -154,24 +165,63 @@ pub fn fixture(db: &Db, tenant: TenantId, admin: UserId, rep: UserId, now: DateT
     let days = Duration::days;
     let hours = Duration::hours;
     let spec = |title, stage, entered, owner| DealSpec::open(title, stage, entered, owner);
-    let a = make_deal(db, tenant, spec("A prospect", "Prospecting", now - days(40), rep));
-    let b = make_deal(db, tenant, spec("B qualifying", "Qualification", now - days(25), admin));
-    let b2 = make_deal(db, tenant, spec("B2 qualifying", "Qualification", now - days(32), admin));
-    let c = make_deal(db, tenant, spec("C negotiating", "Negotiation", now - days(20), admin));
-    let d = make_deal(db, tenant, spec("D proposal", "Proposal", now - days(14) - hours(2), admin));
-    let e = make_deal(db, tenant, spec("E proposal", "Proposal", now - days(15) - hours(1), admin));
+    let a = make_deal(
+        db,
+        tenant,
+        spec("A prospect", "Prospecting", now - days(40), rep),
+    );
+    let b = make_deal(
+        db,
+        tenant,
+        spec("B qualifying", "Qualification", now - days(25), admin),
+    );
+    let b2 = make_deal(
+        db,
+        tenant,
+        spec("B2 qualifying", "Qualification", now - days(32), admin),
+    );
+    let c = make_deal(
+        db,
+        tenant,
+        spec("C negotiating", "Negotiation", now - days(20), admin),
+    );
+    let d = make_deal(
+        db,
+        tenant,
+        spec("D proposal", "Proposal", now - days(14) - hours(2), admin),
+    );
+    let e = make_deal(
+        db,
+        tenant,
+        spec("E proposal", "Proposal", now - days(15) - hours(1), admin),
+    );
     let mut abandoned_spec = spec("Abandoned", "Negotiation", now - days(50), admin);
     abandoned_spec.status = "abandoned";
     let abandoned = make_deal(db, tenant, abandoned_spec);
     let mut won_spec = spec("Won long ago", "Closed Won", now - days(90), admin);
     won_spec.status = "won";
     let won = make_deal(db, tenant, won_spec);
-    let deleted = make_deal(db, tenant, spec("Deleted", "Negotiation", now - days(60), admin));
+    let deleted = make_deal(
+        db,
+        tenant,
+        spec("Deleted", "Negotiation", now - days(60), admin),
+    );
     soft_delete(db, tenant, deleted);
     let mut ownerless_spec = spec("Nobody's", "Prospecting", now - days(31) - hours(12), admin);
     ownerless_spec.owner = None;
     let ownerless = make_deal(db, tenant, ownerless_spec);
-    Fixture { a, b, b2, c, d, e, abandoned, won, deleted, ownerless }
+    Fixture {
+        a,
+        b,
+        b2,
+        c,
+        d,
+        e,
+        abandoned,
+        won,
+        deleted,
+        ownerless,
+    }
 }
 
 /// A POST the way htmx sends it (CSRF header, HX-Request).
@@ -195,7 +245,10 @@ pub async fn htmx_post(
     let status = response.status();
     let text = response.text().await.unwrap_or_else(|err| panic!("{err}"));
     // The answer is a table row: parse it where a row may stand.
-    (status, Page::parse(format!("<table><tbody>{text}</tbody></table>")))
+    (
+        status,
+        Page::parse(format!("<table><tbody>{text}</tbody></table>")),
+    )
 }
 
 /// The deal ids of the stale page's rows, in order.
