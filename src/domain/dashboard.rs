@@ -173,26 +173,99 @@ pub const STALE_CAP: i64 = 1_000;
 pub const TASK_CAP: i64 = 1_000;
 pub const RECENT: i64 = 8;
 
-/// Sums per currency (largest first). Weighted values are rounded per deal, like the list.
-const SUMS: &str = "SELECT d.currency, count(*) AS deals, \
-        coalesce(sum(d.amount_minor), 0)::bigint AS amount_minor, \
-        coalesce(sum(div(d.amount_minor::numeric * d.probability + 50, 100)), 0)::bigint AS weighted_minor \
-    FROM deals d WHERE d.deleted_at IS NULL AND ($1::bigint[] IS NULL OR d.owner_id = ANY($1))";
-const BY_CURRENCY: &str = " GROUP BY d.currency ORDER BY amount_minor DESC, d.currency";
+/// Amount × probability / 100 rounded half up per deal, like the list, in bigint arithmetic
+/// that cannot overflow (amounts are never negative).
+const WEIGHTED: &str = "((d.amount_minor / 100) * d.probability \
+    + ((d.amount_minor % 100) * d.probability + 50) / 100)";
 
-fn sums(
+/// Open deals per currency, and those expected to close between `$2` and `$3`, in one
+/// pass over the open deals' covering index.
+#[derive(Debug, QueryableByName)]
+struct OpenSums {
+    #[diesel(sql_type = Text)]
+    currency: String,
+    #[diesel(sql_type = BigInt)]
+    deals: i64,
+    #[diesel(sql_type = BigInt)]
+    amount_minor: i64,
+    #[diesel(sql_type = BigInt)]
+    weighted_minor: i64,
+    #[diesel(sql_type = BigInt)]
+    closing_deals: i64,
+    #[diesel(sql_type = BigInt)]
+    closing_amount_minor: i64,
+    #[diesel(sql_type = BigInt)]
+    closing_weighted_minor: i64,
+}
+
+fn open_sums(
     conn: &mut PgConnection,
     owners: &Option<Vec<i64>>,
-    condition: &str,
-    range: Option<(NaiveDate, NaiveDate)>,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> QueryResult<(Vec<MoneyTotal>, Vec<MoneyTotal>)> {
+    let closing = "d.expected_close_date >= $2 AND d.expected_close_date < $3";
+    let rows: Vec<OpenSums> = diesel::sql_query(format!(
+        "SELECT d.currency, count(*) AS deals, \
+                coalesce(sum(d.amount_minor), 0)::bigint AS amount_minor, \
+                coalesce(sum({WEIGHTED}), 0)::bigint AS weighted_minor, \
+                count(*) FILTER (WHERE {closing}) AS closing_deals, \
+                coalesce(sum(d.amount_minor) FILTER (WHERE {closing}), 0)::bigint AS closing_amount_minor, \
+                coalesce(sum({WEIGHTED}) FILTER (WHERE {closing}), 0)::bigint AS closing_weighted_minor \
+         FROM deals d WHERE d.deleted_at IS NULL AND d.status = 'open' \
+           AND ($1::bigint[] IS NULL OR d.owner_id = ANY($1)) \
+         GROUP BY d.currency ORDER BY amount_minor DESC, d.currency"
+    ))
+    .bind::<Nullable<Array<BigInt>>, _>(owners.clone())
+    .bind::<Date, _>(from)
+    .bind::<Date, _>(to)
+    .load(conn)?;
+    let open = rows
+        .iter()
+        .map(|r| MoneyTotal {
+            currency: r.currency.clone(),
+            deals: r.deals,
+            amount_minor: r.amount_minor,
+            weighted_minor: r.weighted_minor,
+        })
+        .collect();
+    let mut closing: Vec<MoneyTotal> = rows
+        .into_iter()
+        .filter(|r| r.closing_deals > 0)
+        .map(|r| MoneyTotal {
+            currency: r.currency,
+            deals: r.closing_deals,
+            amount_minor: r.closing_amount_minor,
+            weighted_minor: r.closing_weighted_minor,
+        })
+        .collect();
+    closing.sort_by(|a, b| {
+        b.amount_minor
+            .cmp(&a.amount_minor)
+            .then_with(|| a.currency.cmp(&b.currency))
+    });
+    Ok((open, closing))
+}
+/// Won deals per currency (largest first) closed between `from` and `to` (exclusive).
+fn won_sums(
+    conn: &mut PgConnection,
+    owners: &Option<Vec<i64>>,
+    from: NaiveDate,
+    to: NaiveDate,
 ) -> QueryResult<Vec<MoneyTotal>> {
-    let query =
-        diesel::sql_query(format!("{SUMS} AND {condition}{BY_CURRENCY}"))
-            .bind::<Nullable<Array<BigInt>>, _>(owners.clone());
-    match range {
-        Some((from, to)) => query.bind::<Date, _>(from).bind::<Date, _>(to).load(conn),
-        None => query.load(conn),
-    }
+    diesel::sql_query(format!(
+        "SELECT d.currency, count(*) AS deals, \
+                coalesce(sum(d.amount_minor), 0)::bigint AS amount_minor, \
+                coalesce(sum({WEIGHTED}), 0)::bigint AS weighted_minor \
+         FROM deals d WHERE d.deleted_at IS NULL AND d.status = 'won' \
+           AND ($1::bigint[] IS NULL OR d.owner_id = ANY($1)) \
+           AND d.actual_close_date >= $2 AND d.actual_close_date < $3 \
+         GROUP BY d.currency ORDER BY amount_minor DESC, d.currency"
+    ))
+    .bind::<Nullable<Array<BigInt>>, _>(owners.clone())
+    .bind::<Date, _>(from)
+    .bind::<Date, _>(to)
+    .load(conn)
 }
 
 /// Every figure for `owners` (None: every deal the viewer sees). `today` and
@@ -209,26 +282,9 @@ pub fn figures(
         .as_ref()
         .map(|ids| ids.iter().map(|id| id.0).collect());
     let months = Months3::around(today);
-    let open = sums(conn, &ids, "d.status = 'open'", None)?;
-    let closing_this_month = sums(
-        conn,
-        &ids,
-        "d.status = 'open' AND d.expected_close_date >= $2 AND d.expected_close_date < $3",
-        Some((months.this_month, months.next_month)),
-    )?;
-    let won = "d.status = 'won' AND d.actual_close_date >= $2 AND d.actual_close_date < $3";
-    let won_this_month = sums(
-        conn,
-        &ids,
-        won,
-        Some((months.this_month, months.next_month)),
-    )?;
-    let won_last_month = sums(
-        conn,
-        &ids,
-        won,
-        Some((months.last_month, months.this_month)),
-    )?;
+    let (open, closing_this_month) = open_sums(conn, &ids, months.this_month, months.next_month)?;
+    let won_this_month = won_sums(conn, &ids, months.this_month, months.next_month)?;
+    let won_last_month = won_sums(conn, &ids, months.last_month, months.this_month)?;
     let stale = stale_deals::count(
         conn,
         &StaleFilter {
