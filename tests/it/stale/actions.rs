@@ -153,6 +153,15 @@ async fn quick_actions_change_stage_add_note_and_create_task() {
     .await
     .unwrap_or_else(|err| panic!("{err:#}"));
 
+    // Without the CSRF token: refused.
+    let response = admin
+        .post_form_raw(
+            &format!("/deals/stale/{}/note", f.e),
+            &[("body", "No token")],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+
     // Without JavaScript the forms post and come back to the list.
     let response = admin
         .post_form(

@@ -6,6 +6,8 @@ use chrono::{Duration, Utc};
 use diesel::prelude::*;
 use rapport::db::TenantScope;
 use rapport::db::schema::{activities, tasks};
+use rapport::domain::ids::DealId;
+use rapport::domain::stage_changes::{StageChangeRequest, change_stage};
 use rapport::domain::stale_deals::followups;
 
 use super::fixture;
@@ -75,6 +77,30 @@ async fn daily_job_creates_one_followup_per_newly_stale_deal() {
         assert!(deals.contains(&Some(f.d)));
         assert_eq!(deals.len(), 5);
         assert!(!deals.contains(&Some(f.b)) && !deals.contains(&Some(f.abandoned)));
+
+        // C moves on to Proposal (14 days) and sits there: after 15 days it is stale again
+        // in its new stage and gets a second, new follow-up.
+        let (proposal, _) = super::stage(&db, tenant, "Proposal");
+        db.tenant_blocking(&scope, |conn| -> anyhow::Result<()> {
+            let mut request = StageChangeRequest::to(proposal, None);
+            request.at = now;
+            change_stage(conn, tenant, DealId(f.c), &request)?;
+            Ok(())
+        })
+        .unwrap_or_else(|err| panic!("{err:#}"));
+        // (Other deals go stale over those days too: count C's tasks only.)
+        let for_c = || {
+            keyed()
+                .into_iter()
+                .filter(|(deal, _)| *deal == Some(f.c))
+                .count()
+        };
+        run(now + Duration::days(14));
+        assert_eq!(for_c(), 1, "14 days is not past a 14-day alert");
+        run(now + Duration::days(15));
+        assert_eq!(for_c(), 2);
+        run(now + Duration::days(15));
+        assert_eq!(for_c(), 2);
 
         // The other tenant's run sees none of this tenant's deals.
         let created = db
