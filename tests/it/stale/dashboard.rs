@@ -147,6 +147,43 @@ async fn dashboard_figures_and_their_links() {
         page.attr("[data-scope=all]", "aria-current").as_deref(),
         Some("page")
     );
+    // A manager: the rep reports to them, so "My team" holds the rep's deals; no "Everyone".
+    app.blocking(move |db| {
+        exec(
+            &db,
+            tenant,
+            "UPDATE users SET manager_id = (SELECT id FROM users WHERE email = 'manager@alpha.test') \
+             WHERE email = 'rep@alpha.test'",
+        )
+    })
+    .await;
+    let manager = app.login("manager@alpha.test", PASSWORD).await;
+    let (_, page) = manager.page("/").await;
+    assert_eq!(
+        value(&page, "open_pipeline"),
+        "0",
+        "the manager owns no deals"
+    );
+    assert_eq!(
+        page.texts("[data-testid=scope-toggle] a"),
+        vec!["Mine", "My team"]
+    );
+    let (_, page) = manager.page("/?scope=team").await;
+    assert_eq!(value(&page, "open_pipeline"), "$22,500.00");
+    assert_eq!(value(&page, "stale_deals"), "1");
+    let team_link = link(&page, "open_pipeline");
+    assert!(
+        team_link.starts_with("/deals?status=open&owner=")
+            && team_link.contains(&format!("owner={}", rep_id.0)),
+        "{team_link}"
+    );
+    let (_, page) = manager.page("/?scope=all").await;
+    assert_eq!(
+        value(&page, "open_pipeline"),
+        "0",
+        "managers cannot pick everyone"
+    );
+
     // A rep asking for everyone gets their own.
     let (_, page) = rep.page("/?scope=all").await;
     assert_eq!(value(&page, "open_pipeline"), "$22,500.00");
