@@ -8,6 +8,7 @@
 mod board;
 mod home;
 mod records;
+mod stale;
 mod sync;
 pub mod sync_load;
 mod timeline;
@@ -81,6 +82,14 @@ pub const SUITES: &[Suite] = &[
     Suite {
         name: "board",
         targets: board::targets,
+    },
+    Suite {
+        name: "stale",
+        targets: stale::targets,
+    },
+    Suite {
+        name: "dashboard",
+        targets: stale::dashboard_targets,
     },
 ];
 

@@ -289,8 +289,15 @@ pub static FILTERS: &[FilterDef] = &[
     FilterDef {
         key: "close",
         label: "Expected close",
-        kind: FilterKind::DateRange {
+        kind: FilterKind::DayRange {
             column: "d.expected_close_date",
+        },
+    },
+    FilterDef {
+        key: "closed",
+        label: "Closed",
+        kind: FilterKind::DayRange {
+            column: "d.actual_close_date",
         },
     },
     FilterDef {

@@ -6,5 +6,6 @@ use crate::jobs::registry::JobRegistry;
 pub fn registry() -> anyhow::Result<JobRegistry> {
     let mut registry = JobRegistry::new();
     crate::sync::jobs::register(&mut registry);
+    crate::domain::stale_deals::followups::register(&mut registry)?;
     Ok(registry)
 }

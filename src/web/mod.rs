@@ -35,6 +35,7 @@ pub mod records_admin;
 pub mod records_api;
 pub mod render;
 pub mod settings;
+pub mod stale;
 pub mod sync;
 pub mod tags;
 pub mod tasks;
@@ -99,6 +100,8 @@ pub fn app(
         .route("/healthz", web::get().to(healthz))
         .configure(auth::configure)
         .configure(home::configure)
+        // Before `api`: /api/deals/stale must not be read as /api/deals/{id}.
+        .configure(stale::configure)
         .configure(settings::configure)
         .configure(admin::configure)
         .configure(api::configure)

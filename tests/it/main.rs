@@ -15,6 +15,7 @@ mod record_pages;
 mod records;
 mod rls;
 mod seed;
+mod stale;
 mod sync;
 mod tenancy;
 mod timeline;

@@ -353,7 +353,8 @@ fn filter_condition<R>(
                 Err(_) => problems.push(format!("Ignored {} \"{value}\".", label.to_lowercase())),
             }
         }
-        FilterKind::DateRange { column } => {
+        FilterKind::DateRange { column } | FilterKind::DayRange { column } => {
+            let days = matches!(kind, FilterKind::DayRange { .. });
             let from_key = format!("{key}_from");
             let to_key = format!("{key}_to");
             let mut shown = Vec::new();
@@ -369,15 +370,20 @@ fn filter_condition<R>(
                         } else {
                             date
                         };
-                        let Some(start) = day
-                            .and_hms_opt(0, 0, 0)
-                            .and_then(|at| ctx.tz.from_local_datetime(&at).earliest())
-                        else {
-                            continue;
-                        };
                         let op = if is_end { "<" } else { ">=" };
-                        sql.push(&format!(" AND {column} {op} "))
-                            .bind(Bind::Timestamp(start.with_timezone(&chrono::Utc)));
+                        if days {
+                            sql.push(&format!(" AND {column} {op} "))
+                                .bind(Bind::Date(day));
+                        } else {
+                            let Some(start) = day
+                                .and_hms_opt(0, 0, 0)
+                                .and_then(|at| ctx.tz.from_local_datetime(&at).earliest())
+                            else {
+                                continue;
+                            };
+                            sql.push(&format!(" AND {column} {op} "))
+                                .bind(Bind::Timestamp(start.with_timezone(&chrono::Utc)));
+                        }
                         shown.push(format!("{} {}", if is_end { "to" } else { "from" }, text));
                         params.push(param.clone());
                     }

@@ -236,6 +236,9 @@ pub enum FilterKind {
     TextEquals { column: &'static str },
     /// Between two dates (in the viewer's time zone), either end optional.
     DateRange { column: &'static str },
+    /// Between two days, either end optional, on a `date` column (compared as dates, so
+    /// the viewer's time zone does not shift the ends).
+    DayRange { column: &'static str },
     /// `yes` or `no`.
     Flag { column: &'static str },
     /// A record id (e.g. the company of a contact).

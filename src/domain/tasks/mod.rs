@@ -3,12 +3,14 @@
 //! write `task_created` / `task_completed` timeline entries through `log_activity`
 //! (reopening a task hides its completion entry again).
 
+mod automation;
 mod lists;
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use serde::Serialize;
 
+pub use automation::create_once;
 pub use lists::{
     Bucket, BucketPage, DayBounds, TaskCursor, TaskView, my_bucket, open_for_record, subtasks_of,
     view,
@@ -123,8 +125,20 @@ pub fn create(
         ))
         .returning(Task::as_returning())
         .get_result(conn)?;
-    audit_change(conn, tenant_id, actor, "task.created", None, &task)?;
-    let title = if parent.is_some() {
+    log_created(conn, tenant_id, &task, parent.is_some(), actor)?;
+    Ok(task)
+}
+
+/// The audit row and `task_created` timeline entry of a new task.
+pub(super) fn log_created(
+    conn: &mut PgConnection,
+    tenant_id: TenantId,
+    task: &Task,
+    subtask: bool,
+    actor: Option<UserId>,
+) -> QueryResult<()> {
+    audit_change(conn, tenant_id, actor, "task.created", None, task)?;
+    let title = if subtask {
         format!("Subtask: {}", task.subject)
     } else {
         format!("Task: {}", task.subject)
@@ -132,13 +146,13 @@ pub fn create(
     let mut event = NewActivity::new(ActivityType::TaskCreated, title, task.created_at);
     event.description = task.description.clone();
     event.user_id = actor;
-    set_links(&mut event, &task);
+    set_links(&mut event, task);
     event.extra = serde_json::json!({
         "task_id": task.id, "due_at": task.due_at, "priority": task.priority,
         "assignee_id": task.assignee_id,
     });
     log_activity(conn, tenant_id, event)?;
-    Ok(task)
+    Ok(())
 }
 
 pub fn find(conn: &mut PgConnection, id: TaskId) -> QueryResult<Option<Task>> {

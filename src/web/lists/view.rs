@@ -441,7 +441,7 @@ fn filter_fields<R>(
             ),
             FilterKind::TextEquals { .. } => text(def.key, def.label, query),
             FilterKind::Flag { .. } => select(def.key, def.label, yes_no(), query),
-            FilterKind::DateRange { .. } => {
+            FilterKind::DateRange { .. } | FilterKind::DayRange { .. } => {
                 range("date", def.key, def.label, ("_from", "_to"), query)
             }
             // Set by links (a company's "all contacts"); shown as a chip only.
