@@ -46,3 +46,4 @@ pub mod tenants;
 pub mod timeline;
 pub mod users;
 pub mod visibility;
+pub mod analytics;

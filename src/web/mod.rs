@@ -40,6 +40,7 @@ pub mod tasks;
 pub mod timeline;
 pub mod trace;
 pub mod when;
+pub mod analytics;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -118,6 +119,7 @@ pub fn app(
         .configure(tasks::configure)
         .configure(jobs::configure)
         .configure(sync::configure)
+        .configure(analytics::configure)
         .default_service(web::to(|| async { Err::<HttpResponse, _>(AppError::NotFound) }))
         .wrap(from_fn(flash::clear_shown_flash))
         .wrap(from_fn(csrf::csrf_protect))

@@ -22,6 +22,7 @@ pub enum Section {
     SecurityLog,
     Sync,
     Jobs,
+    Analytics,
     /// Pages outside the navigation (errors, sign-in).
     None,
 }
@@ -84,6 +85,14 @@ const ENTRIES: &[Entry] = &[
         href: "/deals",
         icon: "deal",
         needs: Some(Permission::RecordsRead),
+        secondary: false,
+    },
+    Entry {
+        section: Section::Analytics,
+        label: "Analytics",
+        href: "/analytics",
+        icon: "chart",
+        needs: Some(Permission::AnalyticsRead),
         secondary: false,
     },
     Entry {
