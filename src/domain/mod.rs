@@ -3,6 +3,7 @@
 //! bare connection.
 
 pub mod activities;
+pub mod analytics;
 pub mod api_tokens;
 pub mod attachments;
 pub mod audit;
@@ -46,4 +47,3 @@ pub mod tenants;
 pub mod timeline;
 pub mod users;
 pub mod visibility;
-pub mod analytics;

@@ -6,6 +6,7 @@
 //! through [`crate::db::Db`], render.
 
 pub mod admin;
+pub mod analytics;
 pub mod api;
 pub mod attachments;
 pub mod auth;
@@ -40,7 +41,6 @@ pub mod tasks;
 pub mod timeline;
 pub mod trace;
 pub mod when;
-pub mod analytics;
 
 use std::path::PathBuf;
 use std::sync::Arc;

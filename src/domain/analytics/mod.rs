@@ -49,7 +49,10 @@ impl Filters {
                     |at| at.with_timezone(&Utc),
                 )
         };
-        (start(self.from), start(self.to.succ_opt().unwrap_or(self.to)))
+        (
+            start(self.from),
+            start(self.to.succ_opt().unwrap_or(self.to)),
+        )
     }
 
     /// `AND …` conditions on the deal alias `d`: owner and team.

@@ -80,7 +80,9 @@ pub fn outcomes(conn: &mut PgConnection, filters: &Filters) -> QueryResult<Outco
     sql.bind(Bind::BigInt(filters.tenant_id))
         .push(" AND d.pipeline_id = ")
         .bind(Bind::BigInt(filters.pipeline_id))
-        .push(" AND d.deleted_at IS NULL AND d.status IN ('won', 'lost') AND d.actual_close_date >= ")
+        .push(
+            " AND d.deleted_at IS NULL AND d.status IN ('won', 'lost') AND d.actual_close_date >= ",
+        )
         .bind(Bind::Date(filters.from))
         .push(" AND d.actual_close_date <= ")
         .bind(Bind::Date(filters.to));

@@ -24,11 +24,10 @@ use crate::web::render::html;
 pub use params::{FieldError, RawParams};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/analytics", web::get().to(page))
-        .route(
-            "/api/analytics/stage-duration",
-            web::get().to(api::stage_duration),
-        );
+    cfg.route("/analytics", web::get().to(page)).route(
+        "/api/analytics/stage-duration",
+        web::get().to(api::stage_duration),
+    );
 }
 
 /// What the filters resolved to, with the choices the form offers.

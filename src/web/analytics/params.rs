@@ -46,10 +46,7 @@ pub fn resolve(
 
     let pipeline = match raw.pipeline.trim() {
         "" => pipelines.first(),
-        text => match pipelines
-            .iter()
-            .find(|p| p.id.0.to_string() == text)
-        {
+        text => match pipelines.iter().find(|p| p.id.0.to_string() == text) {
             Some(found) => Some(found),
             None => {
                 error("pipeline", "Choose one of the pipelines.".to_owned());
@@ -96,7 +93,10 @@ pub fn resolve(
     let to = date("to", &raw.to, default_to);
     let (from, to) = match (from, to) {
         (Some(from), Some(to)) if from > to => {
-            error("to", "The end date must be on or after the start date.".to_owned());
+            error(
+                "to",
+                "The end date must be on or after the start date.".to_owned(),
+            );
             (default_from, default_to)
         }
         (from, to) => (from.unwrap_or(default_from), to.unwrap_or(default_to)),

@@ -204,7 +204,13 @@ impl AnalyticsPage {
                 .weighted
                 .iter()
                 .zip(&weighted)
-                .map(|(w, row)| (row.label.clone(), row.weighted.clone(), w.weighted_minor as f64))
+                .map(|(w, row)| {
+                    (
+                        row.label.clone(),
+                        row.weighted.clone(),
+                        w.weighted_minor as f64,
+                    )
+                })
                 .collect::<Vec<_>>(),
         );
 

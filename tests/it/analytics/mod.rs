@@ -1,0 +1,6 @@
+//! Analytics (issue 4): figures against hand-computed values on a controlled history,
+//! the stage-duration API, filters, and who may see what.
+
+mod api;
+mod fixture;
+mod page;
