@@ -5,6 +5,7 @@
 //! server spends per page. Run it on a release build against `seed --scale large`.
 //! Each area adds a suite: a function that picks the URLs worth timing.
 
+mod analytics;
 mod home;
 mod records;
 mod sync;
@@ -76,6 +77,10 @@ pub const SUITES: &[Suite] = &[
     Suite {
         name: "sync",
         targets: sync::targets,
+    },
+    Suite {
+        name: "analytics",
+        targets: analytics::targets,
     },
 ];
 
