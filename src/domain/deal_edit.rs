@@ -119,14 +119,8 @@ pub fn create(
             stage_entered_at: Utc::now(),
             owner_id: changes.owner_id,
             source: changes.source.clone(),
-            won_reason: changes
-                .won_reason
-                .clone()
-                .filter(|_| stage.is_closed_won),
-            lost_reason: changes
-                .lost_reason
-                .clone()
-                .filter(|_| stage.is_closed_lost),
+            won_reason: changes.won_reason.clone().filter(|_| stage.is_closed_won),
+            lost_reason: changes.lost_reason.clone().filter(|_| stage.is_closed_lost),
             created_by: actor,
             created_at: None,
         },

@@ -562,7 +562,11 @@ pub fn major_to_minor(text: &str) -> Option<i64> {
     if units.is_empty() && cents.is_empty() || !digits(units) || !digits(cents) || cents.len() > 2 {
         return None;
     }
-    let units: i64 = if units.is_empty() { 0 } else { units.parse().ok()? };
+    let units: i64 = if units.is_empty() {
+        0
+    } else {
+        units.parse().ok()?
+    };
     let cents: i64 = format!("{cents:0<2}").parse().ok()?;
     units.checked_mul(100)?.checked_add(cents)
 }

@@ -1,6 +1,7 @@
 //! Deals: the list, the record form and inline edits, the detail page (stage menu, close
 //! won/lost with reasons, reopen, line items, team members, stage history).
 
+mod api;
 mod handlers;
 mod items;
 mod show;
@@ -45,7 +46,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             web::get().to(field_edit),
         )
         .configure(stage::configure)
-        .configure(items::configure);
+        .configure(items::configure)
+        .configure(api::configure);
 }
 
 /// Statuses bulk edit may set directly; won and lost are reached through a closing stage.
@@ -94,18 +96,8 @@ static FIELDS: &[FieldDef] = &[
         Input::Text,
         DETAILS,
     ),
-    FieldDef::new(
-        "won_reason",
-        "Won reason",
-        Input::Text,
-        DETAILS,
-    ),
-    FieldDef::new(
-        "lost_reason",
-        "Lost reason",
-        Input::Text,
-        DETAILS,
-    ),
+    FieldDef::new("won_reason", "Won reason", Input::Text, DETAILS),
+    FieldDef::new("lost_reason", "Lost reason", Input::Text, DETAILS),
     FieldDef::new("amount", "Amount", Input::Money, MONEY),
     FieldDef::new("currency", "Currency", Input::Select(CURRENCIES), MONEY).required(),
     FieldDef::new("discount", "Discount", Input::Money, MONEY),
@@ -292,8 +284,7 @@ impl RecordType for Deals {
             Some(id) => deals::find(conn, DealId(id))?.map(|deal| deal.stage_id),
             None => None,
         };
-        if let Some((field, message)) = deal_edit::closing_reason_problem(conn, current, changes)?
-        {
+        if let Some((field, message)) = deal_edit::closing_reason_problem(conn, current, changes)? {
             errors.insert(field.to_owned(), message.to_owned());
         }
         Ok(())

@@ -190,3 +190,85 @@ pub fn create(db: &Db, tenant: &TenantFixture) {
     )
     .unwrap_or_else(|err| panic!("cannot create the analytics fixture: {err:#}"));
 }
+
+/// `count` plain open deals "Bulk 01" … with amounts 100.00, 200.00, … (owner: the rep).
+pub fn create_bulk(db: &Db, tenant: &TenantFixture, count: i64) {
+    let tenant_id = tenant.tenant_id;
+    let rep = tenant.rep_id;
+    db.tenant_blocking(
+        &TenantScope::service(tenant_id.0),
+        move |conn| -> anyhow::Result<()> {
+            let pipeline = pipelines::default_pipeline(conn)?;
+            let stage = pipelines::stages(conn, pipeline.id)?.remove(0);
+            for n in 1..=count {
+                deals::create(
+                    conn,
+                    &NewDeal {
+                        tenant_id,
+                        deal_number: 0,
+                        title: format!("Bulk {n:02}"),
+                        company_id: None,
+                        primary_contact_id: None,
+                        pipeline_id: pipeline.id,
+                        stage_id: stage.id,
+                        status: "open".to_owned(),
+                        amount_minor: n * 10_000,
+                        currency: "USD".to_owned(),
+                        probability: stage.probability,
+                        expected_close_date: None,
+                        actual_close_date: None,
+                        stage_entered_at: Utc::now(),
+                        owner_id: Some(rep),
+                        source: None,
+                        won_reason: None,
+                        lost_reason: None,
+                        created_by: Some(rep),
+                        created_at: None,
+                    },
+                    None,
+                )?;
+            }
+            Ok(())
+        },
+    )
+    .unwrap_or_else(|err| panic!("cannot create bulk deals: {err:#}"));
+}
+
+/// The id of the default pipeline's stage with this name.
+pub fn stage_id(db: &Db, tenant: TenantId, name: &str) -> i64 {
+    let wanted = name.to_owned();
+    db.tenant_blocking(
+        &TenantScope::service(tenant.0),
+        move |conn| -> anyhow::Result<i64> {
+            let pipeline = pipelines::default_pipeline(conn)?;
+            pipelines::stages(conn, pipeline.id)?
+                .into_iter()
+                .find(|s| s.name == wanted)
+                .map(|s| s.id.0)
+                .ok_or_else(|| anyhow::anyhow!("no stage {wanted}"))
+        },
+    )
+    .unwrap_or_else(|err| panic!("{err:#}"))
+}
+
+/// How many stage history rows the deal has.
+pub fn history_count(db: &Db, tenant: TenantId, deal: i64) -> i64 {
+    db.tenant_blocking(
+        &TenantScope::service(tenant.0),
+        move |conn| -> anyhow::Result<i64> {
+            let row: Count = diesel::sql_query(
+                "SELECT count(*) AS n FROM deal_stage_history WHERE deal_id = $1",
+            )
+            .bind::<BigInt, _>(deal)
+            .get_result(conn)?;
+            Ok(row.n)
+        },
+    )
+    .unwrap_or_else(|err| panic!("{err:#}"))
+}
+
+#[derive(QueryableByName)]
+struct Count {
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+}

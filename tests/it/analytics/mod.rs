@@ -2,5 +2,6 @@
 //! the stage-duration API, filters, and who may see what.
 
 mod api;
+mod deals;
 mod fixture;
 mod page;
