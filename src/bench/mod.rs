@@ -5,6 +5,7 @@
 //! server spends per page. Run it on a release build against `seed --scale large`.
 //! Each area adds a suite: a function that picks the URLs worth timing.
 
+mod analytics;
 mod board;
 mod home;
 mod records;
@@ -90,6 +91,10 @@ pub const SUITES: &[Suite] = &[
     Suite {
         name: "dashboard",
         targets: stale::dashboard_targets,
+    },
+    Suite {
+        name: "analytics",
+        targets: analytics::targets,
     },
 ];
 

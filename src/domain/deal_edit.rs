@@ -32,6 +32,34 @@ pub struct DealChanges {
     pub source: Option<String>,
     pub competitors: Vec<String>,
     pub custom_fields: serde_json::Value,
+    /// Required when the form moves the deal into a closed-won stage.
+    pub won_reason: Option<String>,
+    /// Required when the form moves the deal into a closed-lost stage.
+    pub lost_reason: Option<String>,
+}
+
+/// Moving into a closing stage needs its reason (as the stage menu asks): returns the
+/// field to blame and the message when it is missing. `current` is the deal's stage
+/// before the change (None for a new deal); staying in a closed stage needs nothing new.
+pub fn closing_reason_problem(
+    conn: &mut PgConnection,
+    current: Option<StageId>,
+    changes: &DealChanges,
+) -> QueryResult<Option<(&'static str, &'static str)>> {
+    if current == Some(changes.stage_id) {
+        return Ok(None);
+    }
+    let Some(target) = stage(conn, changes.stage_id)? else {
+        return Ok(None);
+    };
+    let blank = |reason: &Option<String>| reason.as_deref().is_none_or(|r| r.trim().is_empty());
+    Ok(if target.is_closed_won && blank(&changes.won_reason) {
+        Some(("won_reason", "Say why this deal was won."))
+    } else if target.is_closed_lost && blank(&changes.lost_reason) {
+        Some(("lost_reason", "Say why this deal was lost."))
+    } else {
+        None
+    })
 }
 
 /// A live stage by id (any pipeline).
@@ -91,8 +119,8 @@ pub fn create(
             stage_entered_at: Utc::now(),
             owner_id: changes.owner_id,
             source: changes.source.clone(),
-            won_reason: None,
-            lost_reason: None,
+            won_reason: changes.won_reason.clone().filter(|_| stage.is_closed_won),
+            lost_reason: changes.lost_reason.clone().filter(|_| stage.is_closed_lost),
             created_by: actor,
             created_at: None,
         },
@@ -159,7 +187,11 @@ pub fn update(
             conn,
             tenant_id,
             id,
-            &StageChangeRequest::to(changes.stage_id, actor),
+            &StageChangeRequest {
+                won_reason: changes.won_reason.clone(),
+                lost_reason: changes.lost_reason.clone(),
+                ..StageChangeRequest::to(changes.stage_id, actor)
+            },
         )?;
     }
     deal_records::find(conn, id).map_err(Into::into)

@@ -280,6 +280,13 @@ pub static FILTERS: &[FilterDef] = &[
         },
     },
     FilterDef {
+        key: "amount",
+        label: "Amount",
+        kind: FilterKind::MoneyRange {
+            column: "d.amount_minor",
+        },
+    },
+    FilterDef {
         key: "company",
         label: "Company",
         kind: FilterKind::Reference {

@@ -3,6 +3,7 @@
 //! bare connection.
 
 pub mod activities;
+pub mod analytics;
 pub mod api_tokens;
 pub mod attachments;
 pub mod audit;

@@ -6,6 +6,7 @@
 //! through [`crate::db::Db`], render.
 
 pub mod admin;
+pub mod analytics;
 pub mod api;
 pub mod attachments;
 pub mod auth;
@@ -123,6 +124,7 @@ pub fn app(
         .configure(jobs::configure)
         .configure(sync::configure)
         .configure(board::configure)
+        .configure(analytics::configure)
         .default_service(web::to(|| async { Err::<HttpResponse, _>(AppError::NotFound) }))
         .wrap(from_fn(flash::clear_shown_flash))
         .wrap(from_fn(csrf::csrf_protect))

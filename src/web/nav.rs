@@ -23,6 +23,7 @@ pub enum Section {
     SecurityLog,
     Sync,
     Jobs,
+    Analytics,
     /// Pages outside the navigation (errors, sign-in).
     None,
 }
@@ -93,6 +94,14 @@ const ENTRIES: &[Entry] = &[
         href: "/board",
         icon: "board",
         needs: Some(Permission::RecordsRead),
+        secondary: false,
+    },
+    Entry {
+        section: Section::Analytics,
+        label: "Analytics",
+        href: "/analytics",
+        icon: "chart",
+        needs: Some(Permission::AnalyticsRead),
         secondary: false,
     },
     Entry {

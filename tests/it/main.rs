@@ -2,6 +2,7 @@
 
 mod support;
 
+mod analytics;
 mod api_tokens;
 mod auth;
 mod board;

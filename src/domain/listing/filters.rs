@@ -353,6 +353,35 @@ fn filter_condition<R>(
                 Err(_) => problems.push(format!("Ignored {} \"{value}\".", label.to_lowercase())),
             }
         }
+        FilterKind::MoneyRange { column } => {
+            let mut shown = Vec::new();
+            let mut params = Vec::new();
+            for (suffix, op, word) in [("_min", ">=", "at least"), ("_max", "<=", "at most")] {
+                let param = format!("{key}{suffix}");
+                let Some(text) = query.value(&param) else {
+                    continue;
+                };
+                match major_to_minor(text) {
+                    Some(minor) => {
+                        sql.push(&format!(" AND {column} {op} "))
+                            .bind(Bind::BigInt(minor));
+                        shown.push(format!("{word} {text}"));
+                        params.push(param);
+                    }
+                    None => problems.push(format!(
+                        "Ignored {} \"{text}\" (use an amount such as 1,500 or 1500.50).",
+                        label.to_lowercase()
+                    )),
+                }
+            }
+            if !shown.is_empty() {
+                active.push(ActiveFilter {
+                    params,
+                    label: label.to_owned(),
+                    values: vec![shown.join(", ")],
+                });
+            }
+        }
         FilterKind::DateRange { column } | FilterKind::DayRange { column } => {
             let days = matches!(kind, FilterKind::DayRange { .. });
             let from_key = format!("{key}_from");
@@ -525,6 +554,27 @@ fn custom_condition(
             }
         }
     }
+}
+
+/// "1,500.25" → 150025 minor units; None for anything that is not a plain non-negative
+/// amount with at most two decimals.
+pub fn major_to_minor(text: &str) -> Option<i64> {
+    let cleaned: String = text.trim().chars().filter(|c| *c != ',').collect();
+    let (units, cents) = match cleaned.split_once('.') {
+        Some((units, cents)) => (units, cents),
+        None => (cleaned.as_str(), ""),
+    };
+    let digits = |s: &str| s.chars().all(|c| c.is_ascii_digit());
+    if units.is_empty() && cents.is_empty() || !digits(units) || !digits(cents) || cents.len() > 2 {
+        return None;
+    }
+    let units: i64 = if units.is_empty() {
+        0
+    } else {
+        units.parse().ok()?
+    };
+    let cents: i64 = format!("{cents:0<2}").parse().ok()?;
+    units.checked_mul(100)?.checked_add(cents)
 }
 
 pub fn escape_like(text: &str) -> String {

@@ -243,6 +243,9 @@ pub enum FilterKind {
     Flag { column: &'static str },
     /// A record id (e.g. the company of a contact).
     Reference { column: &'static str },
+    /// An amount in major units between `key_min` and `key_max` (either optional),
+    /// compared with a column of minor units.
+    MoneyRange { column: &'static str },
 }
 
 /// Everything a list needs to know about an entity.

@@ -1,6 +1,7 @@
 //! Deals: the list, the record form and inline edits, the detail page (stage menu, close
 //! won/lost with reasons, reopen, line items, team members, stage history).
 
+mod api;
 mod handlers;
 mod items;
 mod show;
@@ -45,7 +46,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             web::get().to(field_edit),
         )
         .configure(stage::configure)
-        .configure(items::configure);
+        .configure(items::configure)
+        .configure(api::configure);
 }
 
 /// Statuses bulk edit may set directly; won and lost are reached through a closing stage.
@@ -94,6 +96,8 @@ static FIELDS: &[FieldDef] = &[
         Input::Text,
         DETAILS,
     ),
+    FieldDef::new("won_reason", "Won reason", Input::Text, DETAILS),
+    FieldDef::new("lost_reason", "Lost reason", Input::Text, DETAILS),
     FieldDef::new("amount", "Amount", Input::Money, MONEY),
     FieldDef::new("currency", "Currency", Input::Select(CURRENCIES), MONEY).required(),
     FieldDef::new("discount", "Discount", Input::Money, MONEY),
@@ -160,6 +164,8 @@ impl RecordType for Deals {
             "competitors",
             Some(competitors).filter(|c| !c.is_empty()),
         );
+        put(&mut v, "won_reason", d.won_reason.as_ref());
+        put(&mut v, "lost_reason", d.lost_reason.as_ref());
         put(&mut v, "amount", Some(fields::money_input(d.amount_minor)));
         put(&mut v, "currency", Some(&d.currency));
         put(
@@ -242,6 +248,8 @@ impl RecordType for Deals {
             source: p.text("source", 100),
             competitors,
             custom_fields: serde_json::json!({}),
+            won_reason: p.text("won_reason", 500),
+            lost_reason: p.text("lost_reason", 500),
         };
         let mut errors = p.errors;
         if discount_minor > amount_minor && !errors.contains_key("discount") {
@@ -264,6 +272,22 @@ impl RecordType for Deals {
 
     fn company(changes: &DealChanges) -> Option<i64> {
         changes.company_id.map(|id| id.0)
+    }
+
+    fn check(
+        conn: &mut PgConnection,
+        id: Option<i64>,
+        changes: &DealChanges,
+        errors: &mut Errors,
+    ) -> QueryResult<()> {
+        let current = match id {
+            Some(id) => deals::find(conn, DealId(id))?.map(|deal| deal.stage_id),
+            None => None,
+        };
+        if let Some((field, message)) = deal_edit::closing_reason_problem(conn, current, changes)? {
+            errors.insert(field.to_owned(), message.to_owned());
+        }
+        Ok(())
     }
 
     fn create(

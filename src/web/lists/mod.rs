@@ -127,8 +127,22 @@ async fn load<R: ListRow>(
             }
             // Deal lists: stage names for stage filter chips, stages for the bulk move.
             let mut bulk_stages = Vec::new();
+            let mut filter_choices = Vec::new();
             if spec.entity == "deal" {
                 let stages = crate::domain::deal_stages::choices(conn, true)?;
+                if full_page {
+                    let pipelines = crate::domain::analytics::pipelines(conn)?
+                        .into_iter()
+                        .map(|p| (p.id.0.to_string(), p.name))
+                        .collect::<Vec<_>>();
+                    for id in query.values("pipeline") {
+                        if let Some((_, label)) = pipelines.iter().find(|(value, _)| value == id) {
+                            reference_names.push((id.clone(), label.clone()));
+                        }
+                    }
+                    filter_choices.push(("pipeline", pipelines));
+                    filter_choices.push(("stage", stages.clone()));
+                }
                 for id in query.values("stage") {
                     if let Some((_, label)) = stages.iter().find(|(value, _)| value == id) {
                         reference_names.push((id.clone(), label.clone()));
@@ -140,6 +154,7 @@ async fn load<R: ListRow>(
             }
             Ok(ListData {
                 bulk_stages,
+                filter_choices,
                 reference_names,
                 query,
                 resolved,

@@ -139,6 +139,8 @@ pub struct ListData<R: 'static> {
     pub reference_names: Vec<(String, String)>,
     /// Open stages for the bulk stage change (deal lists only).
     pub bulk_stages: Vec<(String, String)>,
+    /// Dropdown choices for reference filters, by filter key (deal pipeline and stage).
+    pub filter_choices: Vec<(&'static str, Vec<(String, String)>)>,
 }
 
 pub struct Permissions {
@@ -255,7 +257,14 @@ pub fn build<R: ListRow>(
         count_exact: matches!(data.count, crate::domain::counts::CappedCount::Exact(_)),
         chips,
         problems,
-        filters: filter_fields(spec, query, &data.fields, &data.owners, &data.tags),
+        filters: filter_fields(
+            spec,
+            query,
+            &data.fields,
+            &data.owners,
+            &data.tags,
+            &data.filter_choices,
+        ),
         columns: column_choices(spec, &data.columns, &data.fields),
         views: data.views,
         view_owned: false,
@@ -410,6 +419,7 @@ fn filter_fields<R>(
     fields: &[FieldDefinition],
     owners: &[OwnerChoice],
     tags: &[TagChip],
+    choices: &[(&'static str, Vec<(String, String)>)],
 ) -> Vec<FilterField> {
     let mut out = Vec::new();
     for def in spec.filters {
@@ -444,8 +454,15 @@ fn filter_fields<R>(
             FilterKind::DateRange { .. } | FilterKind::DayRange { .. } => {
                 range("date", def.key, def.label, ("_from", "_to"), query)
             }
-            // Set by links (a company's "all contacts"); shown as a chip only.
-            FilterKind::Reference { .. } => continue,
+            FilterKind::MoneyRange { .. } => {
+                range("number", def.key, def.label, ("_min", "_max"), query)
+            }
+            // Offered as a dropdown when the entity lists its choices (deal pipelines and
+            // stages); else set by links (a company's "all contacts") and shown as a chip.
+            FilterKind::Reference { .. } => match choices.iter().find(|(key, _)| *key == def.key) {
+                Some((_, options)) => select(def.key, def.label, options.clone(), query),
+                None => continue,
+            },
         };
         out.push(field);
     }

@@ -55,6 +55,16 @@ pub trait RecordType: Send + Sync + 'static {
     fn company(_changes: &Self::Changes) -> Option<i64> {
         None
     }
+    /// Rules that need the database (e.g. a deal closing needs its reason). `id` is None
+    /// for a new record.
+    fn check(
+        _conn: &mut PgConnection,
+        _id: Option<i64>,
+        _changes: &Self::Changes,
+        _errors: &mut Errors,
+    ) -> QueryResult<()> {
+        Ok(())
+    }
     fn create(
         conn: &mut PgConnection,
         tenant: TenantId,
@@ -198,9 +208,11 @@ pub async fn new_form<T: RecordType>(
 /// Checks what the database would refuse anyway, with messages next to the fields.
 fn check_links<T: RecordType>(
     conn: &mut PgConnection,
+    id: Option<i64>,
     changes: &T::Changes,
     errors: &mut Errors,
 ) -> QueryResult<()> {
+    T::check(conn, id, changes, errors)?;
     if let Some(owner) = T::owner(changes)
         && !visibility::can_assign(conn, owner)?
     {
@@ -241,7 +253,7 @@ pub async fn create<T: RecordType>(
                 Err(errors) => return Ok(Err(errors)),
             };
             let mut errors = Errors::new();
-            check_links::<T>(conn, &changes, &mut errors)?;
+            check_links::<T>(conn, None, &changes, &mut errors)?;
             if !errors.is_empty() {
                 return Ok(Err(errors));
             }
@@ -320,7 +332,7 @@ pub fn save<T: RecordType>(
         Err(errors) => return Ok(Err(errors)),
     };
     let mut errors = Errors::new();
-    check_links::<T>(conn, &changes, &mut errors)?;
+    check_links::<T>(conn, Some(id), &changes, &mut errors)?;
     if !errors.is_empty() {
         return Ok(Err(errors));
     }

@@ -1,0 +1,95 @@
+//! `/analytics`: time in stage, conversion, win rate, deal size, won/lost per month and
+//! the weighted pipeline, as server-rendered SVG bar charts with the figures in tables.
+//! Managers and admins (`analytics.read`); reps are refused. Filters are a plain GET form,
+//! so the URL always holds the view.
+
+mod api;
+mod charts;
+mod params;
+mod view;
+
+use actix_web::{HttpResponse, web};
+use chrono::Utc;
+
+use crate::domain::analytics::{self, Filters, Report, TeamChoice};
+use crate::domain::pipelines::Pipeline;
+use crate::domain::roles::Permission;
+use crate::domain::visibility::{self, OwnerChoice};
+use crate::error::AppError;
+use crate::web::AppState;
+use crate::web::chrome::Page;
+use crate::web::identity::Identity;
+use crate::web::render::html;
+
+pub use params::{FieldError, RawParams};
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/analytics", web::get().to(page)).route(
+        "/api/analytics/stage-duration",
+        web::get().to(api::stage_duration),
+    );
+}
+
+/// What the filters resolved to, with the choices the form offers.
+pub(crate) struct Resolved {
+    pub filters: Option<Filters>,
+    pub errors: Vec<FieldError>,
+    pub pipelines: Vec<Pipeline>,
+    pub teams: Vec<TeamChoice>,
+    pub owners: Vec<OwnerChoice>,
+    pub currency: String,
+}
+
+/// Reads the choices and checks the filters, inside the caller's transaction.
+fn resolve(
+    conn: &mut diesel::PgConnection,
+    identity: &Identity,
+    raw: &RawParams,
+) -> Result<Resolved, AppError> {
+    let pipelines = analytics::pipelines(conn)?;
+    let teams = analytics::teams(conn)?;
+    let owners = visibility::owner_choices(conn)?;
+    let currency = crate::domain::tenants::find(conn, identity.tenant_id)?.currency;
+    let today = Utc::now().with_timezone(&identity.time_zone).date_naive();
+    let (filters, errors) = params::resolve(
+        raw,
+        identity.user_id.0,
+        identity.tenant_id.0,
+        identity.time_zone,
+        today,
+        &pipelines,
+        &teams,
+    );
+    Ok(Resolved {
+        filters,
+        errors,
+        pipelines,
+        teams,
+        owners,
+        currency,
+    })
+}
+
+async fn page(
+    page: Page,
+    state: web::Data<AppState>,
+    query: web::Query<RawParams>,
+) -> Result<HttpResponse, AppError> {
+    page.identity.require(Permission::AnalyticsRead)?;
+    let raw = query.into_inner();
+    let identity = page.identity.clone();
+    let raw_for_db = raw.clone();
+    let (resolved, report): (Resolved, Option<Report>) = state
+        .db
+        .tenant(&page.identity.scope(), move |conn| {
+            let resolved = resolve(conn, &identity, &raw_for_db)?;
+            let report = match &resolved.filters {
+                Some(filters) => Some(analytics::report(conn, filters)?),
+                None => None,
+            };
+            Ok((resolved, report))
+        })
+        .await?;
+    let chrome = page.chrome("Analytics", crate::web::nav::Section::Analytics);
+    html(&view::AnalyticsPage::build(chrome, raw, resolved, report))
+}
