@@ -36,6 +36,7 @@ async fn home_dashboard_shows_the_users_own_tenant() {
             "Contacts",
             "Leads",
             "Deals",
+            "Board",
             "My tasks",
             "Tags",
             "API tokens"
@@ -58,6 +59,8 @@ async fn home_dashboard_shows_the_users_own_tenant() {
             "Contacts",
             "Leads",
             "Deals",
+            "Board",
+            "Analytics",
             "My tasks",
             "Sync",
             "Tags",
