@@ -169,16 +169,16 @@ async fn reps_are_refused_and_do_not_see_the_nav_entry() {
     let admin = app.login(&tenants.a.admin_email, PASSWORD).await;
     let (status, page) = admin.page("/analytics").await;
     assert_eq!(status, StatusCode::OK);
-    // Listed right after Deals.
+    // Listed right after Deals and its board.
     let links: Vec<String> = page
         .select("nav a")
         .iter()
         .filter_map(|a| a.value().attr("href").map(str::to_owned))
         .collect();
-    let deals = links.iter().position(|h| h == "/deals");
+    let board = links.iter().position(|h| h == "/board");
     let analytics = links.iter().position(|h| h == "/analytics");
     assert!(
-        deals.is_some() && analytics == deals.map(|i| i + 1),
+        board.is_some() && analytics == board.map(|i| i + 1),
         "{links:?}"
     );
 
