@@ -47,36 +47,6 @@ pub fn group_thousands(n: i64) -> String {
     out
 }
 
-/// The visible records of the tenant, per kind, each capped.
-#[derive(Debug, Clone, Serialize)]
-pub struct RecordCounts {
-    pub companies: CappedCount,
-    pub contacts: CappedCount,
-    pub leads: CappedCount,
-    pub open_deals: CappedCount,
-    pub open_tasks: CappedCount,
-    pub activities: CappedCount,
-}
-
-pub fn record_counts(conn: &mut PgConnection, cap: i64) -> QueryResult<RecordCounts> {
-    Ok(RecordCounts {
-        companies: capped_count(conn, "companies WHERE deleted_at IS NULL", cap)?,
-        contacts: capped_count(conn, "contacts WHERE deleted_at IS NULL", cap)?,
-        leads: capped_count(conn, "leads WHERE deleted_at IS NULL", cap)?,
-        open_deals: capped_count(
-            conn,
-            "deals WHERE deleted_at IS NULL AND status = 'open'",
-            cap,
-        )?,
-        open_tasks: capped_count(
-            conn,
-            "tasks WHERE deleted_at IS NULL AND status IN ('open', 'in_progress')",
-            cap,
-        )?,
-        activities: capped_count(conn, "activities WHERE deleted_at IS NULL", cap)?,
-    })
-}
-
 /// Counts the rows of `from_where` (a fixed `table WHERE ...` fragment, never user input)
 /// that the current scope can see, stopping at `cap + 1` rows.
 pub fn capped_count(
