@@ -3,7 +3,7 @@
 
 use diesel::prelude::*;
 
-use super::{Task, TaskDraft, log_created};
+use super::{NewTaskRow, Task, TaskDraft, log_created};
 use crate::db::schema::tasks;
 use crate::domain::ids::{TenantId, UserId};
 use crate::domain::record_ref::RecordLinks;
@@ -18,22 +18,12 @@ pub fn create_once(
     source_key: &str,
     actor: Option<UserId>,
 ) -> QueryResult<Option<Task>> {
+    let row = NewTaskRow {
+        source_key: Some(source_key),
+        ..NewTaskRow::new(tenant_id, draft, links, actor)
+    };
     let task: Option<Task> = diesel::insert_into(tasks::table)
-        .values((
-            tasks::tenant_id.eq(tenant_id),
-            tasks::subject.eq(&draft.subject),
-            tasks::description.eq(&draft.description),
-            tasks::due_at.eq(draft.due_at),
-            tasks::reminder_at.eq(draft.reminder_at),
-            tasks::priority.eq(&draft.priority),
-            tasks::assignee_id.eq(draft.assignee_id),
-            tasks::company_id.eq(links.company_id),
-            tasks::contact_id.eq(links.contact_id),
-            tasks::deal_id.eq(links.deal_id),
-            tasks::lead_id.eq(links.lead_id),
-            tasks::source_key.eq(source_key),
-            tasks::created_by.eq(actor),
-        ))
+        .values(&row)
         .on_conflict_do_nothing()
         .returning(Task::as_returning())
         .get_result(conn)

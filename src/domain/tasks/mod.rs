@@ -97,6 +97,52 @@ pub struct TaskDraft {
     pub assignee_id: Option<UserId>,
 }
 
+/// One task row to insert: the columns [`create`] and [`automation::create_once`] share.
+#[derive(Insertable)]
+#[diesel(table_name = tasks)]
+struct NewTaskRow<'a> {
+    tenant_id: TenantId,
+    subject: &'a str,
+    description: Option<&'a str>,
+    due_at: Option<DateTime<Utc>>,
+    reminder_at: Option<DateTime<Utc>>,
+    priority: &'a str,
+    assignee_id: Option<UserId>,
+    company_id: Option<CompanyId>,
+    contact_id: Option<ContactId>,
+    deal_id: Option<DealId>,
+    lead_id: Option<LeadId>,
+    parent_task_id: Option<TaskId>,
+    source_key: Option<&'a str>,
+    created_by: Option<UserId>,
+}
+
+impl<'a> NewTaskRow<'a> {
+    fn new(
+        tenant_id: TenantId,
+        draft: &'a TaskDraft,
+        links: RecordLinks,
+        actor: Option<UserId>,
+    ) -> Self {
+        NewTaskRow {
+            tenant_id,
+            subject: &draft.subject,
+            description: draft.description.as_deref(),
+            due_at: draft.due_at,
+            reminder_at: draft.reminder_at,
+            priority: &draft.priority,
+            assignee_id: draft.assignee_id,
+            company_id: links.company_id,
+            contact_id: links.contact_id,
+            deal_id: links.deal_id,
+            lead_id: links.lead_id,
+            parent_task_id: None,
+            source_key: None,
+            created_by: actor,
+        }
+    }
+}
+
 /// Creates a task (a subtask when `parent` is given: it takes the parent's links), with
 /// its audit row and `task_created` timeline entry.
 pub fn create(
@@ -107,22 +153,12 @@ pub fn create(
     parent: Option<TaskId>,
     actor: Option<UserId>,
 ) -> QueryResult<Task> {
+    let row = NewTaskRow {
+        parent_task_id: parent,
+        ..NewTaskRow::new(tenant_id, draft, links, actor)
+    };
     let task: Task = diesel::insert_into(tasks::table)
-        .values((
-            tasks::tenant_id.eq(tenant_id),
-            tasks::subject.eq(&draft.subject),
-            tasks::description.eq(&draft.description),
-            tasks::due_at.eq(draft.due_at),
-            tasks::reminder_at.eq(draft.reminder_at),
-            tasks::priority.eq(&draft.priority),
-            tasks::assignee_id.eq(draft.assignee_id),
-            tasks::company_id.eq(links.company_id),
-            tasks::contact_id.eq(links.contact_id),
-            tasks::deal_id.eq(links.deal_id),
-            tasks::lead_id.eq(links.lead_id),
-            tasks::parent_task_id.eq(parent),
-            tasks::created_by.eq(actor),
-        ))
+        .values(&row)
         .returning(Task::as_returning())
         .get_result(conn)?;
     log_created(conn, tenant_id, &task, parent.is_some(), actor)?;

@@ -13,10 +13,8 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Date, Int2, Nullable, Text, Timestamptz};
 use rapport::db::{Db, TenantScope};
 use rapport::domain::ids::TenantId;
-use reqwest::StatusCode;
 
-use crate::support::Page;
-use crate::support::app::TestClient;
+pub use crate::deals::helpers::htmx_post;
 
 /// The default pipeline's id and its stages by name.
 pub struct Stages {
@@ -176,28 +174,4 @@ pub fn history_count(db: &Db, tenant: TenantId, deal: i64) -> i64 {
             .count()
             .get_result(conn)?)
     })
-}
-
-/// A POST the way htmx sends it (CSRF header, HX-Request): status, headers, body.
-pub async fn htmx_post(
-    client: &TestClient,
-    path: &str,
-    fields: &[(&str, &str)],
-) -> (StatusCode, reqwest::header::HeaderMap, Page) {
-    let token = client
-        .csrf_token()
-        .unwrap_or_else(|| panic!("load a page before POST {path}"));
-    let response = client
-        .http
-        .post(client.url(path))
-        .header("HX-Request", "true")
-        .header("X-CSRF-Token", token)
-        .form(fields)
-        .send()
-        .await
-        .unwrap_or_else(|err| panic!("POST {path}: {err}"));
-    let status = response.status();
-    let headers = response.headers().clone();
-    let text = response.text().await.unwrap_or_else(|err| panic!("{err}"));
-    (status, headers, Page::parse(text))
 }

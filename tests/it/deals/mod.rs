@@ -3,7 +3,7 @@
 //! the browser.
 
 mod browser;
-mod helpers;
+pub(crate) mod helpers;
 mod pages;
 mod pipelines;
 mod stages;
