@@ -230,6 +230,22 @@ diesel::table! {
 }
 
 diesel::table! {
+    deal_stage_totals (id) {
+        id -> Int8,
+        tenant_id -> Int8,
+        pipeline_id -> Int8,
+        stage_id -> Int8,
+        status -> Text,
+        owner_id -> Nullable<Int8>,
+        currency -> Text,
+        close_month -> Nullable<Date>,
+        deals -> Int8,
+        amount_minor -> Numeric,
+        weighted_product -> Numeric,
+    }
+}
+
+diesel::table! {
     deal_team_members (tenant_id, deal_id, user_id) {
         tenant_id -> Int8,
         deal_id -> Int8,
@@ -685,6 +701,7 @@ diesel::joinable!(custom_field_definitions -> tenants (tenant_id));
 diesel::joinable!(deal_contacts -> tenants (tenant_id));
 diesel::joinable!(deal_line_items -> tenants (tenant_id));
 diesel::joinable!(deal_stage_history -> tenants (tenant_id));
+diesel::joinable!(deal_stage_totals -> tenants (tenant_id));
 diesel::joinable!(deal_team_members -> tenants (tenant_id));
 diesel::joinable!(deals -> tenants (tenant_id));
 diesel::joinable!(jobs -> tenants (tenant_id));
@@ -721,6 +738,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     deal_contacts,
     deal_line_items,
     deal_stage_history,
+    deal_stage_totals,
     deal_team_members,
     deals,
     job_schedules,

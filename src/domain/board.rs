@@ -102,8 +102,10 @@ pub fn closed_since(now: DateTime<Utc>) -> DateTime<Utc> {
     now - Duration::days(CLOSED_RECENT_DAYS)
 }
 
-/// Count, amount and weighted amount per stage (and currency) of the pipeline: one
-/// grouped query over the board index, whatever the number of stages.
+/// Count, amount and weighted amount per stage (and currency) of the pipeline. Open
+/// columns read the maintained sums in `deal_stage_totals` (a few hundred rows, whatever
+/// the number of deals) unless a filter the sums cannot answer is set (tag, amount range);
+/// closing columns count the deals that closed recently, from the board index.
 pub fn totals(
     conn: &mut PgConnection,
     tenant_id: TenantId,
@@ -112,16 +114,81 @@ pub fn totals(
     filter: &BoardFilter,
     now: DateTime<Utc>,
 ) -> QueryResult<Vec<StageTotal>> {
-    let open: Vec<i64> = stages
-        .iter()
-        .filter(|s| !s.is_closed())
-        .map(|s| s.id.0)
-        .collect();
-    let closed: Vec<i64> = stages
-        .iter()
-        .filter(|s| s.is_closed())
-        .map(|s| s.id.0)
-        .collect();
+    let ids = |closed: bool| -> Vec<i64> {
+        stages
+            .iter()
+            .filter(|s| s.is_closed() == closed)
+            .map(|s| s.id.0)
+            .collect()
+    };
+    let (open, closed) = (ids(false), ids(true));
+    if filter.tag_id.is_some() || filter.min_minor.is_some() || filter.max_minor.is_some() {
+        return totals_from_deals(conn, tenant_id, pipeline_id, &open, &closed, filter, now);
+    }
+    let mut totals = open_totals_from_sums(conn, tenant_id, pipeline_id, &open, filter)?;
+    totals.extend(totals_from_deals(
+        conn,
+        tenant_id,
+        pipeline_id,
+        &[],
+        &closed,
+        filter,
+        now,
+    )?);
+    totals.sort_by(|a, b| (a.stage_id, &a.currency).cmp(&(b.stage_id, &b.currency)));
+    Ok(totals)
+}
+
+/// Open columns from the trigger-maintained sums: owner, team and close month are in
+/// their key.
+fn open_totals_from_sums(
+    conn: &mut PgConnection,
+    tenant_id: TenantId,
+    pipeline_id: PipelineId,
+    open: &[i64],
+    filter: &BoardFilter,
+) -> QueryResult<Vec<StageTotal>> {
+    let mut sql = Sql::new(
+        "SELECT t.stage_id, t.currency, sum(t.deals)::bigint AS deals, \
+         sum(t.amount_minor)::bigint AS amount_minor, \
+         round(sum(t.weighted_product) / 100)::bigint AS weighted_minor \
+         FROM deal_stage_totals t WHERE t.tenant_id = ",
+    );
+    sql.bind(Bind::BigInt(tenant_id.0))
+        .push(" AND t.pipeline_id = ")
+        .bind(Bind::BigInt(pipeline_id.0))
+        .push(" AND t.stage_id = ANY(")
+        .bind(Bind::BigInts(open.to_vec()))
+        .push(")");
+    if let Some(owner) = filter.owner_id {
+        sql.push(" AND t.owner_id = ").bind(Bind::BigInt(owner));
+    }
+    if let Some(team) = filter.team_id {
+        sql.push(
+            " AND t.owner_id IN (SELECT u.id FROM users u \
+             WHERE u.tenant_id = t.tenant_id AND u.team_id = ",
+        )
+        .bind(Bind::BigInt(team))
+        .push(")");
+    }
+    if let Some(month) = filter.close_month {
+        sql.push(" AND t.close_month = ").bind(Bind::Date(month));
+    }
+    sql.push(" GROUP BY t.stage_id, t.currency HAVING sum(t.deals) <> 0");
+    sql.into_query().load(conn)
+}
+
+/// Totals counted from the deals themselves: the open stages given (any filter) and the
+/// closing stages' recent deals.
+fn totals_from_deals(
+    conn: &mut PgConnection,
+    tenant_id: TenantId,
+    pipeline_id: PipelineId,
+    open: &[i64],
+    closed: &[i64],
+    filter: &BoardFilter,
+    now: DateTime<Utc>,
+) -> QueryResult<Vec<StageTotal>> {
     let mut sql = Sql::new(
         "SELECT d.stage_id, d.currency, count(*)::bigint AS deals, \
          coalesce(sum(d.amount_minor), 0)::bigint AS amount_minor, \
@@ -133,9 +200,9 @@ pub fn totals(
         .push(" AND d.pipeline_id = ")
         .bind(Bind::BigInt(pipeline_id.0))
         .push(" AND d.deleted_at IS NULL AND (d.stage_id = ANY(")
-        .bind(Bind::BigInts(open))
+        .bind(Bind::BigInts(open.to_vec()))
         .push(") OR (d.stage_id = ANY(")
-        .bind(Bind::BigInts(closed))
+        .bind(Bind::BigInts(closed.to_vec()))
         .push(") AND d.stage_entered_at >= ")
         .bind(Bind::Timestamp(closed_since(now)))
         .push("))");

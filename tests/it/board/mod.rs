@@ -5,6 +5,7 @@
 mod browser;
 mod http;
 mod moves;
+mod totals;
 
 use std::collections::HashMap;
 
