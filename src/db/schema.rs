@@ -28,6 +28,20 @@ diesel::table! {
 }
 
 diesel::table! {
+    analytics_snapshots (id) {
+        id -> Int8,
+        tenant_id -> Int8,
+        scope_key -> Text,
+        filter_key -> Text,
+        filters -> Jsonb,
+        report -> Jsonb,
+        computed_at -> Timestamptz,
+        compute_ms -> Int4,
+        last_viewed_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     api_tokens (id) {
         id -> Int8,
         tenant_id -> Int8,
@@ -691,6 +705,7 @@ diesel::table! {
 }
 
 diesel::joinable!(activities -> tenants (tenant_id));
+diesel::joinable!(analytics_snapshots -> tenants (tenant_id));
 diesel::joinable!(api_tokens -> tenants (tenant_id));
 diesel::joinable!(attachments -> tenants (tenant_id));
 diesel::joinable!(audit_logs -> tenants (tenant_id));
@@ -728,6 +743,7 @@ diesel::joinable!(users -> tenants (tenant_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     activities,
+    analytics_snapshots,
     api_tokens,
     attachments,
     audit_logs,

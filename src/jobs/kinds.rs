@@ -7,5 +7,6 @@ pub fn registry() -> anyhow::Result<JobRegistry> {
     let mut registry = JobRegistry::new();
     crate::sync::jobs::register(&mut registry);
     crate::domain::stale_deals::followups::register(&mut registry)?;
+    crate::domain::analytics::snapshots::register(&mut registry)?;
     Ok(registry)
 }

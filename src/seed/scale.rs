@@ -611,6 +611,7 @@ fn load_deals(
         let mut probability = Vec::new();
         let mut entered = Vec::new();
         let mut expected = Vec::new();
+        let mut closed_on = Vec::new();
         let mut owner = Vec::new();
         let mut created = Vec::new();
         let mut last_at = Vec::new();
@@ -643,6 +644,8 @@ fn load_deals(
             let in_stage = Duration::days(below(90, 65, k) as i64)
                 + Duration::seconds(below(86_400, 66, k) as i64);
             entered.push(plan.now - in_stage);
+            // Closed deals closed the day they entered their closing stage.
+            closed_on.push(s.is_closed().then(|| (plan.now - in_stage).date_naive()));
             expected.push(Some(
                 (plan.now + Duration::days(below(120, 67, k) as i64 - 20)).date_naive(),
             ));
@@ -655,10 +658,10 @@ fn load_deals(
             last_at.push(LastActivity::of(&last.deals, k));
         }
         diesel::sql_query(
-            "INSERT INTO deals (tenant_id, deal_number, title, company_id, primary_contact_id, pipeline_id, stage_id, status, amount_minor, probability, stage_entered_at, expected_close_date, owner_id, created_at, updated_at, last_activity_at) \
-             SELECT $1, t.deal_number, t.title, t.company_id, t.contact_id, t.pipeline_id, t.stage_id, t.status, t.amount, t.probability, t.entered, t.expected, t.owner_id, t.created_at, t.entered, t.last_activity_at \
-             FROM unnest($2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) \
-                  AS t(deal_number, title, company_id, contact_id, pipeline_id, stage_id, status, amount, probability, entered, expected, owner_id, created_at, last_activity_at)",
+            "INSERT INTO deals (tenant_id, deal_number, title, company_id, primary_contact_id, pipeline_id, stage_id, status, amount_minor, probability, stage_entered_at, expected_close_date, actual_close_date, owner_id, created_at, updated_at, last_activity_at) \
+             SELECT $1, t.deal_number, t.title, t.company_id, t.contact_id, t.pipeline_id, t.stage_id, t.status, t.amount, t.probability, t.entered, t.expected, t.closed_on, t.owner_id, t.created_at, t.entered, t.last_activity_at \
+             FROM unnest($2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) \
+                  AS t(deal_number, title, company_id, contact_id, pipeline_id, stage_id, status, amount, probability, entered, expected, closed_on, owner_id, created_at, last_activity_at)",
         )
         .bind::<BigInt, _>(plan.tenant_id.0)
         .bind::<Array<BigInt>, _>(number)
@@ -672,6 +675,7 @@ fn load_deals(
         .bind::<Array<Int2>, _>(probability)
         .bind::<Array<Timestamptz>, _>(entered)
         .bind::<Array<Nullable<diesel::sql_types::Date>>, _>(expected)
+        .bind::<Array<Nullable<diesel::sql_types::Date>>, _>(closed_on)
         .bind::<Array<Nullable<BigInt>>, _>(owner)
         .bind::<Array<Timestamptz>, _>(created)
         .bind::<Array<Nullable<Timestamptz>>, _>(last_at)

@@ -4,17 +4,19 @@
 //! security, so a manager counts only the deals they may see.
 
 pub mod outcomes;
+pub mod snapshots;
 pub mod stages;
 
 use chrono::{DateTime, Months, NaiveDate, TimeZone, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text};
+use serde::{Deserialize, Serialize};
 
 use crate::domain::listing::{Bind, Sql};
-use crate::domain::pipelines::{self, Pipeline, Stage};
+use crate::domain::pipelines::{Pipeline, Stage};
 
 pub use outcomes::{MonthOutcome, Outcomes, WeightedMonth};
-pub use stages::{StageConversion, StageDuration};
+pub use stages::{ConversionFigures, DurationFigures, StageConversion, StageDuration};
 
 /// What the figures are restricted to. `from`/`to` are inclusive days in the viewer's
 /// time zone.
@@ -27,6 +29,9 @@ pub struct Filters {
     pub from: NaiveDate,
     pub to: NaiveDate,
     pub tz: chrono_tz::Tz,
+    /// The range is the default one (the last twelve months), which moves with the days:
+    /// a background refresh recomputes it for the current day.
+    pub rolling: bool,
 }
 
 impl Filters {
@@ -70,7 +75,30 @@ impl Filters {
     }
 }
 
-/// Everything the analytics page shows.
+/// The figures a report is drawn from, by stage id: what a snapshot keeps.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Figures {
+    pub durations: Vec<DurationFigures>,
+    pub conversions: Vec<ConversionFigures>,
+    pub outcomes: Outcomes,
+    pub weighted: Vec<WeightedMonth>,
+}
+
+/// Computes the figures (the expensive part: it reads the pipeline's stage history).
+pub fn figures(
+    conn: &mut PgConnection,
+    filters: &Filters,
+    stages: &[Stage],
+) -> QueryResult<Figures> {
+    Ok(Figures {
+        durations: stages::duration_figures(conn, filters, stages)?,
+        conversions: stages::conversion_figures(conn, filters, stages)?,
+        outcomes: outcomes::outcomes(conn, filters)?,
+        weighted: outcomes::weighted_by_close_month(conn, filters)?,
+    })
+}
+
+/// Everything the analytics page shows, as of the moment its figures were computed.
 #[derive(Debug, Clone)]
 pub struct Report {
     pub stages: Vec<Stage>,
@@ -78,21 +106,38 @@ pub struct Report {
     pub conversions: Vec<StageConversion>,
     pub outcomes: Outcomes,
     pub weighted: Vec<WeightedMonth>,
+    pub as_of: DateTime<Utc>,
+    /// How long computing the figures took.
+    pub compute_ms: i32,
+    /// The figures were kept from an earlier computation (see [`snapshots`]).
+    pub from_snapshot: bool,
 }
 
+impl Report {
+    /// The figures laid out on the pipeline's current stages (names as they are now).
+    pub fn assemble(
+        stages: Vec<Stage>,
+        figures: Figures,
+        as_of: DateTime<Utc>,
+        compute_ms: i32,
+    ) -> Report {
+        Report {
+            durations: stages::durations(&stages, &figures.durations),
+            conversions: stages::conversions(&stages, &figures.conversions),
+            outcomes: figures.outcomes,
+            weighted: figures.weighted,
+            stages,
+            as_of,
+            compute_ms,
+            from_snapshot: false,
+        }
+    }
+}
+
+/// The report for the filters: from a fresh snapshot when there is one, else computed
+/// now (see [`snapshots`]).
 pub fn report(conn: &mut PgConnection, filters: &Filters) -> QueryResult<Report> {
-    let stages = pipelines::stages(conn, crate::domain::ids::PipelineId(filters.pipeline_id))?;
-    let durations = stages::durations(conn, filters, &stages)?;
-    let conversions = stages::conversions(conn, filters, &stages)?;
-    let outcomes = outcomes::outcomes(conn, filters)?;
-    let weighted = outcomes::weighted_by_close_month(conn, filters)?;
-    Ok(Report {
-        stages,
-        durations,
-        conversions,
-        outcomes,
-        weighted,
-    })
+    snapshots::report(conn, filters, Utc::now(), snapshots::Freshness::Cached)
 }
 
 /// Live pipelines, default first.

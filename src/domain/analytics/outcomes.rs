@@ -4,6 +4,7 @@
 use chrono::{Datelike, Months, NaiveDate};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Date, Nullable};
+use serde::{Deserialize, Serialize};
 
 use super::Filters;
 use crate::domain::listing::{Bind, Sql};
@@ -11,7 +12,7 @@ use crate::domain::listing::{Bind, Sql};
 /// Most months a chart shows; longer ranges keep their latest months.
 pub const MAX_MONTHS: usize = 60;
 
-#[derive(Debug, Clone, PartialEq, QueryableByName)]
+#[derive(Debug, Clone, PartialEq, QueryableByName, Serialize, Deserialize)]
 pub struct MonthOutcome {
     /// The first day of the month.
     #[diesel(sql_type = Date)]
@@ -24,7 +25,7 @@ pub struct MonthOutcome {
     pub won_amount_minor: i64,
 }
 
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Outcomes {
     /// Every month of the range, oldest first, zeros included.
     pub months: Vec<MonthOutcome>,
@@ -50,7 +51,7 @@ impl Outcomes {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, QueryableByName)]
+#[derive(Debug, Clone, PartialEq, QueryableByName, Serialize, Deserialize)]
 pub struct WeightedMonth {
     /// The first day of the expected close month; None for deals without a date.
     #[diesel(sql_type = Nullable<Date>)]

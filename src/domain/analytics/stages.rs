@@ -3,6 +3,7 @@
 
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Double, Nullable};
+use serde::{Deserialize, Serialize};
 
 use super::Filters;
 use crate::domain::listing::{Bind, Sql};
@@ -37,28 +38,29 @@ impl StageConversion {
     }
 }
 
-#[derive(QueryableByName)]
-struct DurationRow {
+/// What the database says about time spent in one stage, by stage id (what a snapshot
+/// keeps; names come from the live stages when shown).
+#[derive(Debug, Clone, PartialEq, QueryableByName, Serialize, Deserialize)]
+pub struct DurationFigures {
     #[diesel(sql_type = BigInt)]
-    stage_id: i64,
+    pub stage_id: i64,
     #[diesel(sql_type = BigInt)]
-    deals: i64,
+    pub deals: i64,
     #[diesel(sql_type = Nullable<Double>)]
-    avg_seconds: Option<f64>,
+    pub avg_seconds: Option<f64>,
     #[diesel(sql_type = Nullable<Double>)]
-    median_seconds: Option<f64>,
+    pub median_seconds: Option<f64>,
     #[diesel(sql_type = Nullable<Double>)]
-    p75_seconds: Option<f64>,
+    pub p75_seconds: Option<f64>,
 }
 
-/// Average, median and 75th percentile days in each stage of the pipeline, measured on
-/// the history rows that left the stage within the range. Closed stages are never left
-/// in the normal course, so they are reported only if reopened deals left them.
-pub fn durations(
+/// Average, median and 75th percentile seconds in each of the stages, measured on the
+/// history rows that left the stage within the range.
+pub fn duration_figures(
     conn: &mut PgConnection,
     filters: &Filters,
     stages: &[Stage],
-) -> QueryResult<Vec<StageDuration>> {
+) -> QueryResult<Vec<DurationFigures>> {
     let ids: Vec<i64> = stages.iter().map(|s| s.id.0).collect();
     let (from, to) = filters.instants();
     let mut sql = Sql::new(
@@ -80,8 +82,13 @@ pub fn durations(
         .push(" AND h.duration_seconds IS NOT NULL AND d.deleted_at IS NULL");
     filters.deal_conditions(&mut sql);
     sql.push(" GROUP BY h.from_stage_id");
-    let rows: Vec<DurationRow> = sql.into_query().load(conn)?;
-    Ok(stages
+    sql.into_query().load(conn)
+}
+
+/// The figures per stage of the pipeline, in stage order. Closed stages are never left in
+/// the normal course, so they are reported only if reopened deals left them.
+pub fn durations(stages: &[Stage], rows: &[DurationFigures]) -> Vec<StageDuration> {
+    stages
         .iter()
         .filter_map(|stage| {
             let row = rows.iter().find(|r| r.stage_id == stage.id.0);
@@ -98,60 +105,88 @@ pub fn durations(
                 p75_days: row.and_then(|r| r.p75_seconds).map(super::days),
             })
         })
-        .collect())
+        .collect()
 }
 
-#[derive(QueryableByName)]
-struct ConversionRow {
+/// Entries into one stage and how many of them advanced, by stage id.
+#[derive(Debug, Clone, PartialEq, QueryableByName, Serialize, Deserialize)]
+pub struct ConversionFigures {
     #[diesel(sql_type = BigInt)]
-    stage_id: i64,
+    pub stage_id: i64,
     #[diesel(sql_type = BigInt)]
-    entered: i64,
+    pub entered: i64,
     #[diesel(sql_type = BigInt)]
-    advanced: i64,
+    pub advanced: i64,
 }
 
-/// Stage → later stage conversion for the open stages of the pipeline.
-pub fn conversions(
+/// Stage → later stage conversion for the open stages of the pipeline, in one pass over
+/// the deals' stage history: walking each deal's history from its latest change back, a
+/// window keeps the furthest (non-lost) stage reached from that change on; a deal's first
+/// entry into a stage within the range advanced when that reach lies beyond the stage.
+pub fn conversion_figures(
     conn: &mut PgConnection,
     filters: &Filters,
     stages: &[Stage],
-) -> QueryResult<Vec<StageConversion>> {
-    let open: Vec<&Stage> = stages.iter().filter(|s| !s.is_closed()).collect();
-    let ids: Vec<i64> = open.iter().map(|s| s.id.0).collect();
+) -> QueryResult<Vec<ConversionFigures>> {
+    let ids: Vec<i64> = stages
+        .iter()
+        .filter(|s| !s.is_closed())
+        .map(|s| s.id.0)
+        .collect();
     let (from, to) = filters.instants();
     let mut sql = Sql::new(
-        "WITH entered AS ( \
-           SELECT h.deal_id, h.to_stage_id AS stage_id, min(h.changed_at) AS at \
+        "WITH reached AS ( \
+           SELECT h.deal_id, h.to_stage_id, h.changed_at, \
+                  max(CASE WHEN ns.is_closed_lost THEN NULL ELSE ns.position END) OVER ( \
+                      PARTITION BY h.deal_id ORDER BY h.changed_at DESC \
+                      RANGE UNBOUNDED PRECEDING) AS reach \
            FROM deal_stage_history h \
-           JOIN deals d ON d.tenant_id = h.tenant_id AND d.id = h.deal_id \
+           JOIN pipeline_stages ns ON ns.tenant_id = h.tenant_id AND ns.id = h.to_stage_id \
            WHERE h.tenant_id = ",
     );
     sql.bind(Bind::BigInt(filters.tenant_id))
-        .push(" AND h.to_stage_id = ANY(")
-        .bind(Bind::BigInts(ids))
-        .push(") AND h.changed_at >= ")
+        .push(
+            " AND h.deal_id IN (SELECT e.deal_id FROM deal_stage_history e \
+              WHERE e.tenant_id = h.tenant_id AND e.to_stage_id = ANY(",
+        )
+        .bind(Bind::BigInts(ids.clone()))
+        .push(") AND e.changed_at >= ")
         .bind(Bind::Timestamp(from))
-        .push(" AND h.changed_at < ")
+        .push(" AND e.changed_at < ")
         .bind(Bind::Timestamp(to))
-        .push(" AND d.deleted_at IS NULL");
-    filters.deal_conditions(&mut sql);
-    sql.push(
-        " GROUP BY h.deal_id, h.to_stage_id) \
-         SELECT e.stage_id, count(*) AS entered, \
-                count(*) FILTER (WHERE EXISTS ( \
-                    SELECT 1 FROM deal_stage_history n \
-                    JOIN pipeline_stages ns ON ns.tenant_id = n.tenant_id AND ns.id = n.to_stage_id \
-                    WHERE n.tenant_id = es.tenant_id AND n.deal_id = e.deal_id \
-                      AND n.changed_at >= e.at AND ns.position > es.position \
-                      AND NOT ns.is_closed_lost)) AS advanced \
+        .push(
+            ")), \
+         entered AS ( \
+           SELECT DISTINCT ON (r.deal_id, r.to_stage_id) r.deal_id, r.to_stage_id, r.reach \
+           FROM reached r WHERE r.to_stage_id = ANY(",
+        )
+        .bind(Bind::BigInts(ids))
+        .push(") AND r.changed_at >= ")
+        .bind(Bind::Timestamp(from))
+        .push(" AND r.changed_at < ")
+        .bind(Bind::Timestamp(to))
+        .push(
+            " ORDER BY r.deal_id, r.to_stage_id, r.changed_at) \
+         SELECT e.to_stage_id AS stage_id, count(*) AS entered, \
+                count(*) FILTER (WHERE e.reach > es.position) AS advanced \
          FROM entered e \
-         JOIN pipeline_stages es ON es.id = e.stage_id \
-         GROUP BY e.stage_id",
-    );
-    let rows: Vec<ConversionRow> = sql.into_query().load(conn)?;
-    Ok(open
+         JOIN pipeline_stages es ON es.tenant_id = ",
+        )
+        .bind(Bind::BigInt(filters.tenant_id))
+        .push(
+            " AND es.id = e.to_stage_id JOIN deals d ON d.tenant_id = es.tenant_id \
+               AND d.id = e.deal_id AND d.deleted_at IS NULL",
+        );
+    filters.deal_conditions(&mut sql);
+    sql.push(" GROUP BY e.to_stage_id");
+    sql.into_query().load(conn)
+}
+
+/// The conversion of each open stage of the pipeline, in stage order.
+pub fn conversions(stages: &[Stage], rows: &[ConversionFigures]) -> Vec<StageConversion> {
+    stages
         .iter()
+        .filter(|s| !s.is_closed())
         .map(|stage| {
             let row = rows.iter().find(|r| r.stage_id == stage.id.0);
             StageConversion {
@@ -161,5 +196,5 @@ pub fn conversions(
                 advanced: row.map_or(0, |r| r.advanced),
             }
         })
-        .collect())
+        .collect()
 }

@@ -1,13 +1,13 @@
 //! `GET /api/analytics/stage-duration?pipeline=&owner=&team=&from=&to=`: days spent in
-//! each stage of a pipeline (session or API token; `analytics.read`).
+//! each stage of a pipeline (session or API token; `analytics.read`). The figures are the
+//! analytics page's (a fresh snapshot for large tenants); `as_of` says when they were
+//! computed.
 
 use actix_web::{HttpResponse, web};
 use serde_json::json;
 
 use super::{RawParams, resolve};
-use crate::domain::analytics::stages;
-use crate::domain::ids::PipelineId;
-use crate::domain::pipelines;
+use crate::domain::analytics;
 use crate::domain::roles::Permission;
 use crate::error::AppError;
 use crate::web::AppState;
@@ -35,15 +35,15 @@ pub(super) async fn stage_duration(
             if !resolved.errors.is_empty() {
                 return Ok(Err(resolved.errors));
             }
-            let stages = pipelines::stages(conn, PipelineId(filters.pipeline_id))?;
-            let durations = stages::durations(conn, &filters, &stages)?;
+            let report = analytics::report(conn, &filters)?;
             Ok(Ok(json!({
                 "pipeline_id": filters.pipeline_id,
+                "as_of": report.as_of,
                 "from": filters.from,
                 "to": filters.to,
                 "owner": filters.owner_id,
                 "team": filters.team_id,
-                "stages": durations.iter().map(|d| json!({
+                "stages": report.durations.iter().map(|d| json!({
                     "stage_id": d.stage_id,
                     "stage": d.stage,
                     "deals": d.deals,

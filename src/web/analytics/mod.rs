@@ -1,16 +1,19 @@
 //! `/analytics`: time in stage, conversion, win rate, deal size, won/lost per month and
 //! the weighted pipeline, as server-rendered SVG bar charts with the figures in tables.
 //! Managers and admins (`analytics.read`); reps are refused. Filters are a plain GET form,
-//! so the URL always holds the view.
+//! so the URL always holds the view. Large tenants' figures come from a snapshot
+//! (`domain::analytics::snapshots`); the page says when they were computed and
+//! "Recompute now" (a POST back to the same view) computes them again.
 
 mod api;
 mod charts;
 mod params;
 mod view;
 
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::Utc;
 
+use crate::domain::analytics::snapshots::{self, Freshness};
 use crate::domain::analytics::{self, Filters, Report, TeamChoice};
 use crate::domain::pipelines::Pipeline;
 use crate::domain::roles::Permission;
@@ -19,15 +22,17 @@ use crate::error::AppError;
 use crate::web::AppState;
 use crate::web::chrome::Page;
 use crate::web::identity::Identity;
-use crate::web::render::html;
+use crate::web::render::{html, see_other};
 
 pub use params::{FieldError, RawParams};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/analytics", web::get().to(page)).route(
-        "/api/analytics/stage-duration",
-        web::get().to(api::stage_duration),
-    );
+    cfg.route("/analytics", web::get().to(page))
+        .route("/analytics/recompute", web::post().to(recompute))
+        .route(
+            "/api/analytics/stage-duration",
+            web::get().to(api::stage_duration),
+        );
 }
 
 /// What the filters resolved to, with the choices the form offers.
@@ -92,4 +97,29 @@ async fn page(
         .await?;
     let chrome = page.chrome("Analytics", crate::web::nav::Section::Analytics);
     html(&view::AnalyticsPage::build(chrome, raw, resolved, report))
+}
+
+/// Computes the view's figures again, then shows the view.
+async fn recompute(
+    req: HttpRequest,
+    identity: Identity,
+    state: web::Data<AppState>,
+    form: web::Form<RawParams>,
+) -> Result<HttpResponse, AppError> {
+    identity.require(Permission::AnalyticsRead)?;
+    let raw = form.into_inner();
+    let who = identity.clone();
+    let raw_for_db = raw.clone();
+    state
+        .db
+        .tenant(&identity.scope(), move |conn| {
+            let resolved = resolve(conn, &who, &raw_for_db)?;
+            if let (Some(filters), true) = (&resolved.filters, resolved.errors.is_empty()) {
+                snapshots::report(conn, filters, Utc::now(), Freshness::Recompute)?;
+            }
+            Ok(())
+        })
+        .await?;
+    let query = serde_urlencoded::to_string(&raw).map_err(anyhow::Error::from)?;
+    Ok(see_other(&req, &format!("/analytics?{query}")))
 }

@@ -2,13 +2,13 @@
 //! re-showing next to their fields.
 
 use chrono::NaiveDate;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::domain::analytics::{Filters, TeamChoice};
 use crate::domain::pipelines::Pipeline;
 
 /// The raw query string values (what the user typed is shown back as is).
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 pub struct RawParams {
     #[serde(default)]
     pub pipeline: String,
@@ -110,6 +110,7 @@ pub fn resolve(
         from,
         to,
         tz,
+        rolling: raw.from.trim().is_empty() && raw.to.trim().is_empty(),
     });
     (filters, errors)
 }

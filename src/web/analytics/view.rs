@@ -4,10 +4,10 @@ use askama::Template;
 
 use super::charts::{self, Chart, Group};
 use super::{FieldError, RawParams, Resolved};
-use crate::domain::analytics::{Report, TeamChoice};
+use crate::domain::analytics::{Figures, Report, TeamChoice};
 use crate::domain::visibility::OwnerChoice;
 use crate::web::chrome::Chrome;
-use crate::web::fmt::money;
+use crate::web::fmt::{datetime, money};
 
 pub struct DurationRow {
     pub stage_id: i64,
@@ -55,7 +55,16 @@ pub struct AnalyticsPage {
     pub team: String,
     pub from: String,
     pub to: String,
+    /// The range as the URL had it (empty for the rolling default).
+    pub raw_from: String,
+    pub raw_to: String,
     pub has_report: bool,
+    /// When the figures were computed, in the viewer's zone, and as RFC 3339.
+    pub as_of: String,
+    pub as_of_iso: String,
+    /// The figures came from a snapshot rather than this request.
+    pub from_snapshot: bool,
+    pub compute_seconds: String,
     pub durations: Vec<DurationRow>,
     pub duration_chart: Chart,
     pub conversions: Vec<ConversionRow>,
@@ -94,13 +103,21 @@ impl AnalyticsPage {
             }
         };
         let currency = resolved.currency.clone();
-        let report = report.unwrap_or_else(|| Report {
-            stages: Vec::new(),
-            durations: Vec::new(),
-            conversions: Vec::new(),
-            outcomes: Default::default(),
-            weighted: Vec::new(),
+        let report = report.unwrap_or_else(|| {
+            Report::assemble(
+                Vec::new(),
+                Figures {
+                    durations: Vec::new(),
+                    conversions: Vec::new(),
+                    outcomes: Default::default(),
+                    weighted: Vec::new(),
+                },
+                chrono::Utc::now(),
+                0,
+            )
         });
+        let as_of = datetime(report.as_of, chrome.tz);
+        let as_of_iso = report.as_of.to_rfc3339();
 
         let durations: Vec<DurationRow> = report
             .durations
@@ -224,12 +241,18 @@ impl AnalyticsPage {
             pipeline: filters.map_or_else(String::new, |f| f.pipeline_id.to_string()),
             owner: raw.owner.trim().to_owned(),
             team: raw.team.trim().to_owned(),
+            raw_from: raw.from.trim().to_owned(),
+            raw_to: raw.to.trim().to_owned(),
             from: keep(&raw.from, filters.map(|f| f.from.to_string())),
             to: keep(&raw.to, filters.map(|f| f.to.to_string())),
             owners: resolved.owners,
             teams: resolved.teams,
             errors: resolved.errors,
             has_report: filters.is_some(),
+            as_of,
+            as_of_iso,
+            from_snapshot: report.from_snapshot,
+            compute_seconds: format!("{:.1}", f64::from(report.compute_ms) / 1000.0),
             durations,
             duration_chart,
             conversions,

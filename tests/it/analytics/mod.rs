@@ -5,3 +5,4 @@ mod api;
 mod deals;
 mod fixture;
 mod page;
+mod snapshots;
