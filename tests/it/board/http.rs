@@ -57,6 +57,10 @@ async fn columns_show_count_total_and_weighted_and_cards_their_details() {
     assert_eq!(status, StatusCode::OK);
     let col = |stage: i64, what: &str| page.text(&format!("#column-{stage} [data-testid={what}]"));
     assert_eq!(page.select("[data-testid=board-column]").len(), 6);
+    assert_eq!(
+        page.attr("[data-testid=stale-link]", "href"),
+        Some(format!("/deals/stale?pipeline={p}"))
+    );
     assert_eq!(col(q, "column-count"), "2");
     assert_eq!(col(q, "column-amount"), "$4,000.00");
     assert_eq!(col(q, "column-weighted"), "$1,000.00");
