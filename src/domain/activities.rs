@@ -185,6 +185,46 @@ pub fn log_activity(
     Ok(logged)
 }
 
+/// Inserts many new timeline entries at once (a sync creating a batch of records), as
+/// they are: unlike [`log_activity`], no external dedupe, no company inference and no
+/// `last_activity_at` (the caller moves it, with [`touch_many`] or on its own rows).
+pub fn insert_many(
+    conn: &mut PgConnection,
+    tenant_id: TenantId,
+    entries: &[NewActivity],
+) -> QueryResult<()> {
+    // 17 columns per row: well under PostgreSQL's 65,535 bind parameters per chunk.
+    for chunk in entries.chunks(1_000) {
+        let rows: Vec<ActivityInsert<'_>> = chunk.iter().map(|new| row(tenant_id, new)).collect();
+        diesel::insert_into(activities::table)
+            .values(&rows)
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Moves companies' `last_activity_at` forward to the latest of the given times, per id
+/// (a batch of new contacts touching their companies).
+pub fn touch_companies(
+    conn: &mut PgConnection,
+    touched: impl Iterator<Item = (CompanyId, DateTime<Utc>)>,
+) -> QueryResult<()> {
+    let (ids, times): (Vec<i64>, Vec<DateTime<Utc>>) = touched.map(|(id, at)| (id.0, at)).unzip();
+    if ids.is_empty() {
+        return Ok(());
+    }
+    diesel::sql_query(
+        "UPDATE companies t SET last_activity_at = u.at \
+         FROM (SELECT id, max(at) AS at FROM unnest($1::bigint[], $2::timestamptz[]) AS s(id, at) \
+               GROUP BY id) u \
+         WHERE t.id = u.id AND (t.last_activity_at IS NULL OR t.last_activity_at < u.at)",
+    )
+    .bind::<diesel::sql_types::Array<BigInt>, _>(ids)
+    .bind::<diesel::sql_types::Array<Timestamptz>, _>(times)
+    .execute(conn)?;
+    Ok(())
+}
+
 fn inferred_company(
     conn: &mut PgConnection,
     contact_id: Option<ContactId>,

@@ -19,17 +19,31 @@ pub struct AuditEntry<'a> {
 }
 
 pub fn record(conn: &mut PgConnection, entry: &AuditEntry<'_>) -> QueryResult<()> {
-    diesel::insert_into(audit_logs::table)
-        .values((
-            audit_logs::tenant_id.eq(entry.tenant_id),
-            audit_logs::actor_id.eq(entry.actor_id),
-            audit_logs::action.eq(entry.action),
-            audit_logs::entity_type.eq(entry.entity_type),
-            audit_logs::entity_id.eq(entry.entity_id),
-            audit_logs::before.eq(&entry.before),
-            audit_logs::after.eq(&entry.after),
-        ))
-        .execute(conn)?;
+    record_many(conn, std::slice::from_ref(entry))
+}
+
+/// Records many entries in one insert (a sync creating a batch of records).
+pub fn record_many(conn: &mut PgConnection, entries: &[AuditEntry<'_>]) -> QueryResult<()> {
+    // 7 columns per row: well under PostgreSQL's 65,535 bind parameters per chunk.
+    for chunk in entries.chunks(1_000) {
+        let rows: Vec<_> = chunk
+            .iter()
+            .map(|entry| {
+                (
+                    audit_logs::tenant_id.eq(entry.tenant_id),
+                    audit_logs::actor_id.eq(entry.actor_id),
+                    audit_logs::action.eq(entry.action),
+                    audit_logs::entity_type.eq(entry.entity_type),
+                    audit_logs::entity_id.eq(entry.entity_id),
+                    audit_logs::before.eq(&entry.before),
+                    audit_logs::after.eq(&entry.after),
+                )
+            })
+            .collect();
+        diesel::insert_into(audit_logs::table)
+            .values(rows)
+            .execute(conn)?;
+    }
     Ok(())
 }
 

@@ -5,7 +5,7 @@ use diesel::prelude::*;
 use serde::Serialize;
 
 use crate::db::schema::contacts;
-use crate::domain::activities::{ActivityType, NewActivity, log_activity};
+use crate::domain::activities::{ActivityType, NewActivity, insert_many, touch_companies};
 use crate::domain::audit::{self, AuditEntry};
 use crate::domain::ids::{CompanyId, ContactId, TenantId, UserId};
 
@@ -97,6 +97,12 @@ pub struct NewContact {
     pub do_not_call: bool,
     pub birthday: Option<NaiveDate>,
     pub custom_fields: serde_json::Value,
+    /// Where a synced contact came from (with `external_id`): unique per tenant.
+    pub external_source: Option<String>,
+    pub external_id: Option<String>,
+    /// Set by [`create_many`] to the creation time (the `contact_created` entry's), so the
+    /// row is written once.
+    pub last_activity_at: Option<DateTime<Utc>>,
 }
 
 impl NewContact {
@@ -136,6 +142,9 @@ impl NewContact {
             do_not_call: false,
             birthday: None,
             custom_fields: serde_json::json!({}),
+            external_source: None,
+            external_id: None,
+            last_activity_at: None,
         }
     }
 }
@@ -155,28 +164,119 @@ pub fn create(
     new: &NewContact,
     actor: Option<UserId>,
 ) -> QueryResult<Contact> {
-    let contact = insert(conn, new)?;
-    audit::record(
-        conn,
-        &AuditEntry {
-            tenant_id: new.tenant_id,
+    create_many(conn, new.tenant_id, std::slice::from_ref(new), actor)?
+        .into_iter()
+        .next()
+        .ok_or(diesel::result::Error::NotFound)
+}
+
+/// [`create`] for many contacts at once (a sync's batch): one insert, one audit insert,
+/// one timeline insert. Returns the contacts in the order given.
+pub fn create_many(
+    conn: &mut PgConnection,
+    tenant_id: TenantId,
+    news: &[NewContact],
+    actor: Option<UserId>,
+) -> QueryResult<Vec<Contact>> {
+    // The creation time is the timeline entry's too: set on insert, the row needs no
+    // second write for `last_activity_at` (an update would touch all of its indexes).
+    let now = Utc::now();
+    let rows: Vec<NewContact> = news
+        .iter()
+        .map(|new| {
+            let created_at = new.created_at.unwrap_or(now);
+            NewContact {
+                created_at: Some(created_at),
+                last_activity_at: Some(
+                    new.last_activity_at
+                        .map_or(created_at, |at| at.max(created_at)),
+                ),
+                ..new.clone()
+            }
+        })
+        .collect();
+    let mut created = Vec::with_capacity(rows.len());
+    // About 30 columns per row: 500 rows stay under the 65,535 bind parameter limit.
+    for chunk in rows.chunks(500) {
+        let mut inserted: Vec<Contact> = diesel::insert_into(contacts::table)
+            .values(chunk)
+            .returning(Contact::as_returning())
+            .get_results(conn)?;
+        // PostgreSQL returns inserted rows in VALUES order, but nothing promises it; ids
+        // are drawn in that order, so sorting by id restores it either way.
+        inserted.sort_by_key(|contact| contact.id.0);
+        created.extend(inserted);
+    }
+    let entries: Vec<AuditEntry<'_>> = created
+        .iter()
+        .map(|contact| AuditEntry {
+            tenant_id,
             actor_id: actor,
             action: "contact.created",
             entity_type: "contact",
             entity_id: Some(contact.id.0),
             before: None,
-            after: audit::snapshot(&contact),
-        },
+            after: audit::snapshot(contact),
+        })
+        .collect();
+    audit::record_many(conn, &entries)?;
+    let events: Vec<NewActivity> = created
+        .iter()
+        .map(|contact| {
+            let mut event = NewActivity::new(
+                ActivityType::ContactCreated,
+                format!("Contact {} created", contact.full_name()),
+                contact.created_at,
+            );
+            event.contact_id = Some(contact.id);
+            event.company_id = contact.company_id;
+            event.user_id = actor;
+            event
+        })
+        .collect();
+    insert_many(conn, tenant_id, &events)?;
+    // The contacts carry their time already; their companies move forward.
+    touch_companies(
+        conn,
+        created
+            .iter()
+            .filter_map(|contact| Some((contact.company_id?, contact.created_at))),
     )?;
-    let mut event = NewActivity::new(
-        ActivityType::ContactCreated,
-        format!("Contact {} created", contact.full_name()),
-        contact.created_at,
-    );
-    event.contact_id = Some(contact.id);
-    event.user_id = actor;
-    log_activity(conn, new.tenant_id, event)?;
-    Ok(contact)
+    Ok(created)
+}
+
+/// The ids of contacts with these external ids from `source`, by external id.
+pub fn ids_by_external(
+    conn: &mut PgConnection,
+    source: &str,
+    external_ids: &[&str],
+) -> QueryResult<std::collections::HashMap<String, i64>> {
+    use diesel::sql_types::{Array, BigInt, Text};
+    if external_ids.is_empty() {
+        return Ok(Default::default());
+    }
+    #[derive(QueryableByName)]
+    struct Found {
+        #[diesel(sql_type = Text)]
+        external_id: String,
+        #[diesel(sql_type = BigInt)]
+        id: i64,
+    }
+    // One probe of the (tenant, source, external id) key per id, whatever the statistics
+    // say while a sync is filling the table.
+    let found: Vec<Found> = diesel::sql_query(
+        "SELECT s.external_id, c.id FROM unnest($1::text[]) AS s(external_id) \
+         CROSS JOIN LATERAL (SELECT id FROM contacts \
+             WHERE tenant_id = app_tenant_id() AND external_source = $2 \
+               AND external_id = s.external_id) c",
+    )
+    .bind::<Array<Text>, _>(external_ids)
+    .bind::<Text, _>(source)
+    .load(conn)?;
+    Ok(found
+        .into_iter()
+        .map(|row| (row.external_id, row.id))
+        .collect())
 }
 
 pub fn find(conn: &mut PgConnection, id: ContactId) -> QueryResult<Option<Contact>> {
