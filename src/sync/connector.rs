@@ -149,6 +149,11 @@ pub trait Connector: Send + Sync + 'static {
         None
     }
 
+    /// Records per batch when `--batch-size` is not given.
+    fn default_batch_size(&self) -> u32 {
+        crate::sync::options::DEFAULT_BATCH_SIZE
+    }
+
     fn model(&self, id: &str) -> Option<&'static ModelInfo> {
         self.models().iter().find(|model| model.id == id)
     }

@@ -37,8 +37,13 @@ pub struct SyncOptions {
 
 impl SyncOptions {
     pub fn batch_size(&self) -> usize {
+        self.batch_size_or(DEFAULT_BATCH_SIZE)
+    }
+
+    /// The batch size asked for, else the source's own default.
+    pub fn batch_size_or(&self, source_default: u32) -> usize {
         self.batch_size
-            .unwrap_or(DEFAULT_BATCH_SIZE)
+            .unwrap_or(source_default)
             .clamp(1, MAX_BATCH_SIZE) as usize
     }
 

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use chrono::{DateTime, Utc};
-use diesel::{Connection, PgConnection};
+use diesel::PgConnection;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
@@ -21,7 +21,7 @@ use crate::domain::ids::TenantId;
 use crate::sync::connector::{
     ConnectionConfig, Connector, FetchRequest, Fetched, Page, RawRecord, SyncError,
 };
-use crate::sync::crm::{MapContext, MapError};
+use crate::sync::crm::MapContext;
 use crate::sync::http::{DebugLog, Http, Metrics, RetryPolicy};
 use crate::sync::live::{self, RunEvent};
 use crate::sync::options::SyncOptions;
@@ -255,11 +255,12 @@ async fn run_inner(
 
     let http = Http::new(retry_policy(&config), log.clone(), request.cancel.clone())?;
     let metrics = http.metrics.clone();
+    let batch_size = options.batch_size_or(connector.default_batch_size());
     let stream = connector.open(FetchRequest {
         model,
         connection: config.clone(),
         since,
-        page_size: options.batch_size(),
+        page_size: batch_size,
         http,
     })?;
     let endpoint = stream.endpoint();
@@ -308,7 +309,6 @@ async fn run_inner(
         on_progress: request.on_progress.clone(),
         log: log.clone(),
     };
-    let batch_size = options.batch_size();
     let mut limit_reached = false;
     let mut stop_requested = false;
     let mut fetch_error = None;
@@ -456,7 +456,7 @@ async fn fetch_pages(
                         let stored = StoredRecord {
                             source_id: record.source_id.clone(),
                             hash: store::payload_hash(&record.payload),
-                            payload: record.payload.clone(),
+                            payload: record.payload.to_string(),
                             updated_at: record.updated_at,
                             deleted: record.deleted,
                         };
@@ -506,7 +506,9 @@ struct StoreTemplate {
 
 struct StoreJob {
     template: StoreTemplate,
-    batch: Vec<(StoredRecord, RawRecord)>,
+    /// The records to store, and beside each (same index) the source's record to map.
+    records: Vec<StoredRecord>,
+    raws: Vec<RawRecord>,
     invalid: Vec<(Option<String>, String, String)>,
     cursor: Option<DateTime<Utc>>,
     metrics: Progress,
@@ -563,9 +565,11 @@ impl Batcher {
                 Some(cursor.to_rfc3339_opts(chrono::SecondsFormat::Millis, true));
         }
         let publish = self.last_publish.elapsed() >= Duration::from_millis(250);
+        let (records, raws) = batch.into_iter().unzip();
         let stored = store_batch(StoreJob {
             template: self.job.clone(),
-            batch,
+            records,
+            raws,
             invalid,
             cursor,
             metrics: self.progress.clone(),
@@ -605,17 +609,16 @@ async fn store_batch(job: StoreJob) -> anyhow::Result<Stored> {
     let scope = job.template.scope.clone();
     in_tenant(&db, &scope, move |conn| {
         let template = &job.template;
-        let records: Vec<StoredRecord> =
-            job.batch.iter().map(|(stored, _)| stored.clone()).collect();
+        let records = &job.records;
         let outcome = if template.options.dry_run {
-            store::preview_batch(conn, template.model_id, &records, template.options.force)?
+            store::preview_batch(conn, template.model_id, records, template.options.force)?
         } else {
             store::upsert_batch(
                 conn,
                 template.tenant_id,
                 template.model_id,
                 template.run_id,
-                &records,
+                records,
                 template.options.force,
             )?
         };
@@ -634,29 +637,26 @@ async fn store_batch(job: StoreJob) -> anyhow::Result<Stored> {
             };
             let changed: std::collections::HashSet<&str> =
                 outcome.changed.iter().map(String::as_str).collect();
-            for (_, raw) in job
-                .batch
+            let to_map: Vec<&RawRecord> = job
+                .raws
                 .iter()
-                .filter(|(stored, _)| changed.contains(stored.source_id.as_str()))
-            {
-                let mapped = conn.transaction::<_, MapFailure, _>(|conn| {
-                    mapper.map(conn, &context, raw).map_err(|err| match err {
-                        MapError::Invalid(reason) => MapFailure::Invalid(reason),
-                        MapError::Database(err) => MapFailure::Database(err),
-                    })
-                });
-                match mapped {
-                    Ok(_) => {}
-                    Err(MapFailure::Invalid(reason)) => errors.push((
-                        Some(raw.source_id.clone()),
-                        format!("not added to the CRM: {reason}"),
-                        Some(raw.payload.to_string().chars().take(500).collect()),
-                    )),
-                    Err(MapFailure::Database(err)) => errors.push((
-                        Some(raw.source_id.clone()),
-                        format!("not added to the CRM: {err}"),
-                        Some(raw.payload.to_string().chars().take(500).collect()),
-                    )),
+                .filter(|raw| changed.contains(raw.source_id.as_str()))
+                .collect();
+            let unmapped = mapper.map_batch(conn, &context, &to_map)?;
+            if !unmapped.is_empty() {
+                let payloads: HashMap<&str, &serde_json::Value> = to_map
+                    .iter()
+                    .map(|raw| (raw.source_id.as_str(), &raw.payload))
+                    .collect();
+                for failure in unmapped {
+                    let excerpt = payloads
+                        .get(failure.source_id.as_str())
+                        .map(|payload| payload.to_string().chars().take(500).collect());
+                    errors.push((
+                        Some(failure.source_id),
+                        format!("not added to the CRM: {}", failure.reason),
+                        excerpt,
+                    ));
                 }
             }
         }
@@ -699,15 +699,4 @@ async fn store_batch(job: StoreJob) -> anyhow::Result<Stored> {
         })
     })
     .await
-}
-
-enum MapFailure {
-    Invalid(String),
-    Database(diesel::result::Error),
-}
-
-impl From<diesel::result::Error> for MapFailure {
-    fn from(err: diesel::result::Error) -> Self {
-        MapFailure::Database(err)
-    }
 }

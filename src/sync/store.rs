@@ -5,7 +5,7 @@
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::{Array, BigInt, Bool, Bytea, Jsonb, Nullable, Text, Timestamptz};
+use diesel::sql_types::{Array, BigInt, Bool, Bytea, Nullable, Text, Timestamptz};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
@@ -131,7 +131,9 @@ pub fn record_run(
 #[derive(Debug, Clone)]
 pub struct StoredRecord {
     pub source_id: String,
-    pub payload: serde_json::Value,
+    /// The payload as JSON text: serialised by the fetch task, beside the batch being
+    /// stored, so the store path only copies it.
+    pub payload: String,
     pub hash: Vec<u8>,
     pub updated_at: Option<DateTime<Utc>>,
     pub deleted: bool,
@@ -225,7 +227,8 @@ pub fn upsert_batch(
     if !live.is_empty() {
         let rows: Vec<Upserted> = diesel::sql_query(
             "WITH incoming AS ( \
-                 SELECT * FROM unnest($4::text[], $5::jsonb[], $6::bytea[], $7::timestamptz[]) \
+                 SELECT source_id, payload::jsonb AS payload, hash, updated_at \
+                 FROM unnest($4::text[], $5::text[], $6::bytea[], $7::timestamptz[]) \
                      AS s(source_id, payload, hash, updated_at)), \
              before AS ( \
                  SELECT r.source_id FROM sync_records r JOIN incoming i USING (source_id) \
@@ -250,7 +253,7 @@ pub fn upsert_batch(
         .bind::<BigInt, _>(model_id)
         .bind::<BigInt, _>(run_id)
         .bind::<Array<Text>, _>(live.iter().map(|r| r.source_id.as_str()).collect::<Vec<_>>())
-        .bind::<Array<Jsonb>, _>(live.iter().map(|r| &r.payload).collect::<Vec<_>>())
+        .bind::<Array<Text>, _>(live.iter().map(|r| r.payload.as_str()).collect::<Vec<_>>())
         .bind::<Array<Bytea>, _>(live.iter().map(|r| r.hash.as_slice()).collect::<Vec<_>>())
         .bind::<Array<Nullable<Timestamptz>>, _>(live.iter().map(|r| r.updated_at).collect::<Vec<_>>())
         .bind::<Bool, _>(has_deleted(conn, model_id)?)
@@ -277,8 +280,8 @@ pub fn upsert_batch(
         let rows: Vec<Deleted> = diesel::sql_query(
             "INSERT INTO sync_records AS r \
                  (tenant_id, model_id, source_id, payload, hash, source_updated_at, last_run_id, deleted_at) \
-             SELECT $1, $2, s.source_id, s.payload, s.hash, COALESCE(s.updated_at, now()), $3, now() \
-             FROM unnest($4::text[], $5::jsonb[], $6::bytea[], $7::timestamptz[]) \
+             SELECT $1, $2, s.source_id, s.payload::jsonb, s.hash, COALESCE(s.updated_at, now()), $3, now() \
+             FROM unnest($4::text[], $5::text[], $6::bytea[], $7::timestamptz[]) \
                  AS s(source_id, payload, hash, updated_at) \
              ON CONFLICT (tenant_id, model_id, source_id) DO UPDATE SET \
                  last_seen_at = now(), last_run_id = EXCLUDED.last_run_id, payload = EXCLUDED.payload, \
@@ -290,7 +293,7 @@ pub fn upsert_batch(
         .bind::<BigInt, _>(model_id)
         .bind::<BigInt, _>(run_id)
         .bind::<Array<Text>, _>(gone.iter().map(|r| r.source_id.as_str()).collect::<Vec<_>>())
-        .bind::<Array<Jsonb>, _>(gone.iter().map(|r| &r.payload).collect::<Vec<_>>())
+        .bind::<Array<Text>, _>(gone.iter().map(|r| r.payload.as_str()).collect::<Vec<_>>())
         .bind::<Array<Bytea>, _>(gone.iter().map(|r| r.hash.as_slice()).collect::<Vec<_>>())
         .bind::<Array<Nullable<Timestamptz>>, _>(gone.iter().map(|r| r.updated_at).collect::<Vec<_>>())
         .load(conn)?;

@@ -17,7 +17,9 @@ use crate::domain::{
 };
 use crate::sync::connector::RawRecord;
 use crate::sync::crm::links::{self, SaveLink};
-use crate::sync::crm::{CrmMapper, MapContext, MapError, Mapped, opt, plan, text};
+use crate::sync::crm::{
+    CrmMapper, MapContext, MapError, Mapped, Unmapped, map_each, opt, plan, text,
+};
 
 pub struct HubSpotMapper;
 
@@ -40,6 +42,18 @@ impl CrmMapper for HubSpotMapper {
             "contacts" => contact(conn, ctx, record),
             "deals" => deal(conn, ctx, record),
             _ => Ok(Mapped::Skipped),
+        }
+    }
+
+    fn map_batch(
+        &self,
+        conn: &mut PgConnection,
+        ctx: &MapContext<'_>,
+        records: &[&RawRecord],
+    ) -> QueryResult<Vec<Unmapped>> {
+        match ctx.model {
+            "contacts" => contacts_batch(conn, ctx, records),
+            _ => map_each(self, conn, ctx, records),
         }
     }
 }
@@ -233,11 +247,16 @@ fn company(
     })
 }
 
-fn contact(
-    conn: &mut PgConnection,
-    ctx: &MapContext<'_>,
-    record: &RawRecord,
-) -> Result<Mapped, MapError> {
+/// A HubSpot contact's fields as Rapport sees them.
+struct ContactFields {
+    first: Option<String>,
+    last: Option<String>,
+    email: Option<String>,
+    incoming: Map<String, Value>,
+}
+
+/// `company` is the CRM id of the contact's first associated company, or null.
+fn contact_fields(record: &RawRecord, company: Value) -> Result<ContactFields, MapError> {
     let first = prop(record, "firstname");
     let last = prop(record, "lastname");
     let email = prop(record, "email").map(|e| e.to_lowercase());
@@ -246,7 +265,6 @@ fn contact(
             "the contact has no name and no email".into(),
         ));
     }
-    let company = linked(conn, "companies", first_association(record, "companies"))?;
     let incoming: Map<String, Value> = [
         ("first_name", json!(first.clone().unwrap_or_default())),
         ("last_name", json!(last.clone().unwrap_or_default())),
@@ -258,34 +276,125 @@ fn contact(
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v))
     .collect();
-    let company_id = |values: &Map<String, Value>| {
-        values
-            .get("company_id")
-            .and_then(Value::as_i64)
-            .map(CompanyId)
-    };
-    let (found, synced) = existing(conn, "contacts", record)?;
-    let Some(id) = found else {
+    Ok(ContactFields {
+        first,
+        last,
+        email,
+        incoming,
+    })
+}
+
+fn company_id_of(values: &Map<String, Value>) -> Option<CompanyId> {
+    values
+        .get("company_id")
+        .and_then(Value::as_i64)
+        .map(CompanyId)
+}
+
+impl ContactFields {
+    fn new_contact(&self, ctx: &MapContext<'_>, source_id: &str) -> contact_domain::NewContact {
         let mut new = contact_domain::NewContact::new(
             ctx.tenant_id,
-            first.unwrap_or_default(),
-            last.unwrap_or_default(),
+            self.first.clone().unwrap_or_default(),
+            self.last.clone().unwrap_or_default(),
         );
-        new.email = email;
-        new.phone = s(&incoming, "phone");
+        new.email = self.email.clone();
+        new.phone = s(&self.incoming, "phone");
         new.phone_e164 = new.phone.as_deref().and_then(phones::to_e164);
-        new.title = s(&incoming, "title");
-        new.company_id = company_id(&incoming);
-        let created = contact_domain::create(conn, &new, None)?;
-        diesel::update(contacts::table.find(created.id))
-            .set((
-                contacts::external_source.eq(SOURCE),
-                contacts::external_id.eq(&record.source_id),
-            ))
-            .execute(conn)?;
-        save_link(conn, ctx, record, "contact", created.id.0, &incoming)?;
+        new.title = s(&self.incoming, "title");
+        new.company_id = company_id_of(&self.incoming);
+        new.external_source = Some(SOURCE.to_owned());
+        new.external_id = Some(source_id.to_owned());
+        new
+    }
+}
+
+/// Contacts in bulk. New ones (neither linked nor known by their HubSpot id) are created
+/// with one insert per table; known ones go one by one, since keeping fields edited here
+/// needs each current row. Should the bulk insert fail, the new ones are mapped one by
+/// one too, so a bad record fails alone.
+fn contacts_batch(
+    conn: &mut PgConnection,
+    ctx: &MapContext<'_>,
+    records: &[&RawRecord],
+) -> QueryResult<Vec<Unmapped>> {
+    let live: Vec<&RawRecord> = records.iter().copied().filter(|r| !r.deleted).collect();
+    let ids: Vec<&str> = live.iter().map(|r| r.source_id.as_str()).collect();
+    let mut known = links::entity_ids(conn, SOURCE, "contacts", &ids)?;
+    let unlinked: Vec<&str> = ids
+        .iter()
+        .copied()
+        .filter(|id| !known.contains_key(*id))
+        .collect();
+    known.extend(contact_domain::ids_by_external(conn, SOURCE, &unlinked)?);
+    let (existing, fresh): (Vec<&RawRecord>, Vec<&RawRecord>) = live
+        .into_iter()
+        .partition(|record| known.contains_key(&record.source_id));
+    let mut failures = map_each(&HubSpotMapper, conn, ctx, &existing)?;
+
+    let associations: Vec<String> = fresh
+        .iter()
+        .filter_map(|record| first_association(record, "companies"))
+        .collect();
+    let associations: Vec<&str> = associations.iter().map(String::as_str).collect();
+    let companies = links::entity_ids(conn, SOURCE, "companies", &associations)?;
+    let mut planned: Vec<(&RawRecord, ContactFields)> = Vec::with_capacity(fresh.len());
+    for record in fresh {
+        let company = first_association(record, "companies")
+            .and_then(|id| companies.get(&id).copied())
+            .map_or(Value::Null, |id| json!(id));
+        match contact_fields(record, company) {
+            Ok(fields) => planned.push((record, fields)),
+            Err(err) => failures.push(Unmapped {
+                source_id: record.source_id.clone(),
+                reason: err.to_string(),
+            }),
+        }
+    }
+    let news: Vec<contact_domain::NewContact> = planned
+        .iter()
+        .map(|(record, fields)| fields.new_contact(ctx, &record.source_id))
+        .collect();
+    let bulk = conn.transaction(|conn| {
+        let created = contact_domain::create_many(conn, ctx.tenant_id, &news, None)?;
+        let saves: Vec<SaveLink<'_>> = created
+            .iter()
+            .zip(&planned)
+            .map(|(contact, (record, fields))| SaveLink {
+                tenant_id: ctx.tenant_id,
+                source: SOURCE,
+                model: ctx.model,
+                source_id: &record.source_id,
+                entity_type: "contact",
+                entity_id: contact.id.0,
+                synced_values: &fields.incoming,
+            })
+            .collect();
+        links::save_many(conn, &saves)
+    });
+    if let Err(err) = bulk {
+        tracing::debug!(error = %err, "bulk contact insert failed; mapping one by one");
+        let one_by_one: Vec<&RawRecord> = planned.iter().map(|(record, _)| *record).collect();
+        failures.extend(map_each(&HubSpotMapper, conn, ctx, &one_by_one)?);
+    }
+    Ok(failures)
+}
+
+fn contact(
+    conn: &mut PgConnection,
+    ctx: &MapContext<'_>,
+    record: &RawRecord,
+) -> Result<Mapped, MapError> {
+    let company = linked(conn, "companies", first_association(record, "companies"))?;
+    let fields = contact_fields(record, company)?;
+    let (found, synced) = existing(conn, "contacts", record)?;
+    let Some(id) = found else {
+        let created =
+            contact_domain::create(conn, &fields.new_contact(ctx, &record.source_id), None)?;
+        save_link(conn, ctx, record, "contact", created.id.0, &fields.incoming)?;
         return Ok(Mapped::Created);
     };
+    let incoming = fields.incoming;
     let row: (
         String,
         String,
@@ -335,7 +444,7 @@ fn contact(
                 contacts::phone_e164.eq(phone.as_deref().and_then(phones::to_e164)),
                 contacts::phone.eq(phone),
                 contacts::title.eq(s(&plan.values, "title")),
-                contacts::company_id.eq(company_id(&plan.values)),
+                contacts::company_id.eq(company_id_of(&plan.values)),
                 contacts::external_source.eq(SOURCE),
                 contacts::external_id.eq(&record.source_id),
             ))

@@ -3,7 +3,10 @@
 //! Rapport since, and the next sync keeps it unless `--force`.
 
 use chrono::{DateTime, Utc};
+use std::collections::HashMap;
+
 use diesel::prelude::*;
+use diesel::sql_types::{Array, BigInt, Text};
 use serde_json::{Map, Value};
 
 use crate::db::schema::sync_links;
@@ -58,32 +61,81 @@ pub struct SaveLink<'a> {
 }
 
 pub fn save(conn: &mut PgConnection, link: &SaveLink<'_>) -> QueryResult<()> {
-    diesel::insert_into(sync_links::table)
-        .values((
-            sync_links::tenant_id.eq(link.tenant_id.0),
-            sync_links::source.eq(link.source),
-            sync_links::model.eq(link.model),
-            sync_links::source_id.eq(link.source_id),
-            sync_links::entity_type.eq(link.entity_type),
-            sync_links::entity_id.eq(link.entity_id),
-            sync_links::synced_values.eq(Value::Object(link.synced_values.clone())),
-            sync_links::synced_at.eq(diesel::dsl::now),
-        ))
-        .on_conflict((
-            sync_links::tenant_id,
-            sync_links::source,
-            sync_links::model,
-            sync_links::source_id,
-        ))
-        .do_update()
-        .set((
-            sync_links::entity_type.eq(link.entity_type),
-            sync_links::entity_id.eq(link.entity_id),
-            sync_links::synced_values.eq(Value::Object(link.synced_values.clone())),
-            sync_links::synced_at.eq(diesel::dsl::now),
-        ))
-        .execute(conn)?;
+    save_many(conn, std::slice::from_ref(link))
+}
+
+/// Saves (inserts or replaces) many links in one statement per chunk.
+pub fn save_many(conn: &mut PgConnection, links: &[SaveLink<'_>]) -> QueryResult<()> {
+    use diesel::upsert::excluded;
+    for chunk in links.chunks(1_000) {
+        let rows: Vec<_> = chunk
+            .iter()
+            .map(|link| {
+                (
+                    sync_links::tenant_id.eq(link.tenant_id.0),
+                    sync_links::source.eq(link.source),
+                    sync_links::model.eq(link.model),
+                    sync_links::source_id.eq(link.source_id),
+                    sync_links::entity_type.eq(link.entity_type),
+                    sync_links::entity_id.eq(link.entity_id),
+                    sync_links::synced_values.eq(Value::Object(link.synced_values.clone())),
+                )
+            })
+            .collect();
+        diesel::insert_into(sync_links::table)
+            .values(rows)
+            .on_conflict((
+                sync_links::tenant_id,
+                sync_links::source,
+                sync_links::model,
+                sync_links::source_id,
+            ))
+            .do_update()
+            .set((
+                sync_links::entity_type.eq(excluded(sync_links::entity_type)),
+                sync_links::entity_id.eq(excluded(sync_links::entity_id)),
+                sync_links::synced_values.eq(excluded(sync_links::synced_values)),
+                sync_links::synced_at.eq(diesel::dsl::now),
+            ))
+            .execute(conn)?;
+    }
     Ok(())
+}
+
+/// The CRM ids many synced records became (those that were mapped), by source id.
+pub fn entity_ids(
+    conn: &mut PgConnection,
+    source: &str,
+    model: &str,
+    source_ids: &[&str],
+) -> QueryResult<HashMap<String, i64>> {
+    if source_ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    #[derive(QueryableByName)]
+    struct Found {
+        #[diesel(sql_type = Text)]
+        source_id: String,
+        #[diesel(sql_type = BigInt)]
+        entity_id: i64,
+    }
+    // One primary-key probe per id (LATERAL): a plain `source_id = ANY(...)` is planned as
+    // a filter over the tenant's whole model while a big first sync leaves the table's
+    // statistics behind, which made each lookup scan every link.
+    let found: Vec<Found> = diesel::sql_query(
+        "SELECT s.source_id, l.entity_id FROM unnest($1::text[]) AS s(source_id) \
+         CROSS JOIN LATERAL (SELECT entity_id FROM sync_links \
+             WHERE tenant_id = app_tenant_id() AND source = $2 AND model = $3 \
+               AND source_id = s.source_id) l",
+    )
+    .bind::<Array<Text>, _>(source_ids)
+    .bind::<Text, _>(source)
+    .bind::<Text, _>(model)
+    .load(conn)?;
+    Ok(found
+        .into_iter()
+        .map(|row| (row.source_id, row.entity_id))
+        .collect())
 }
 
 /// Where a CRM record came from: the latest sync link to it.

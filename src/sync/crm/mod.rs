@@ -4,7 +4,7 @@
 
 pub mod links;
 
-use diesel::PgConnection;
+use diesel::prelude::*;
 
 use crate::domain::ids::TenantId;
 use crate::sync::connector::{ConnectionConfig, RawRecord};
@@ -38,6 +38,14 @@ pub enum Mapped {
     Skipped,
 }
 
+/// A record the mapper could not bring into the CRM, and why (a per-record error of the
+/// run; the raw record stays stored).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unmapped {
+    pub source_id: String,
+    pub reason: String,
+}
+
 pub trait CrmMapper: Send + Sync {
     /// Maps one stored record, in the batch's transaction (inside a savepoint: an error
     /// undoes only this record's changes).
@@ -47,6 +55,38 @@ pub trait CrmMapper: Send + Sync {
         ctx: &MapContext<'_>,
         record: &RawRecord,
     ) -> Result<Mapped, MapError>;
+
+    /// Maps a batch's changed records in the batch's transaction. The default maps each
+    /// in its own savepoint; mappers override it with set-based work where volume
+    /// matters. An error here (not a record's) fails the batch.
+    fn map_batch(
+        &self,
+        conn: &mut PgConnection,
+        ctx: &MapContext<'_>,
+        records: &[&RawRecord],
+    ) -> QueryResult<Vec<Unmapped>> {
+        map_each(self, conn, ctx, records)
+    }
+}
+
+/// Maps records one by one, each in a savepoint, collecting the ones that failed.
+pub fn map_each<M: CrmMapper + ?Sized>(
+    mapper: &M,
+    conn: &mut PgConnection,
+    ctx: &MapContext<'_>,
+    records: &[&RawRecord],
+) -> QueryResult<Vec<Unmapped>> {
+    let mut failures = Vec::new();
+    for record in records {
+        let mapped = conn.transaction::<_, MapError, _>(|conn| mapper.map(conn, ctx, record));
+        if let Err(err) = mapped {
+            failures.push(Unmapped {
+                source_id: record.source_id.clone(),
+                reason: err.to_string(),
+            });
+        }
+    }
+    Ok(failures)
 }
 
 pub mod callrail;

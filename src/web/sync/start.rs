@@ -99,6 +99,8 @@ struct Modal {
     errors: FieldErrors,
     conflict: Option<Conflict>,
     general_error: Option<String>,
+    /// The source's batch size when the field is left empty.
+    default_batch_size: u32,
 }
 
 #[derive(Template)]
@@ -144,6 +146,7 @@ pub async fn form(
         errors: FieldErrors::default(),
         conflict: None,
         general_error: None,
+        default_batch_size: connector.default_batch_size(),
     })
 }
 
@@ -177,6 +180,7 @@ pub async fn submit(
         errors,
         conflict,
         general_error,
+        default_batch_size: connector.default_batch_size(),
     };
     let back = format!("/sync/{}", connector.info().id);
     let options = match form.input().validate(chrono::Utc::now()) {

@@ -14,15 +14,15 @@ use serde_json::{Value, json};
 use super::helpers::*;
 use crate::support::{TestDb, TwoTenants};
 
-struct Setup {
+pub(super) struct Setup {
     _db: TestDb,
-    db: Db,
-    tenant: TenantId,
+    pub(super) db: Db,
+    pub(super) tenant: TenantId,
     fixture: FixtureServer,
     token: String,
 }
 
-async fn setup(config: HubSpotConfig, extra: Value) -> Setup {
+pub(super) async fn setup(config: HubSpotConfig, extra: Value) -> Setup {
     let test_db = tokio::task::spawn_blocking(TestDb::new)
         .await
         .unwrap_or_else(|e| panic!("{e}"));
@@ -64,7 +64,7 @@ async fn setup(config: HubSpotConfig, extra: Value) -> Setup {
 }
 
 impl Setup {
-    async fn control(&self, path: &str, body: Value) {
+    pub(super) async fn control(&self, path: &str, body: Value) {
         let response = reqwest::Client::new()
             .post(format!("{}{path}", self.fixture.base_url))
             .json(&body)
@@ -87,12 +87,16 @@ impl Setup {
             .unwrap_or_else(|e| panic!("{e}"))
     }
 
-    async fn sync(&self, model: &str, options: SyncOptions) -> rapport::sync::runs::SyncRun {
+    pub(super) async fn sync(
+        &self,
+        model: &str,
+        options: SyncOptions,
+    ) -> rapport::sync::runs::SyncRun {
         run_sync(&self.db, self.tenant, "hubspot", model, options).await
     }
 }
 
-fn small() -> HubSpotConfig {
+pub(super) fn small() -> HubSpotConfig {
     HubSpotConfig {
         companies: 12,
         contacts: 40,

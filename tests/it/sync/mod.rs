@@ -5,6 +5,7 @@ mod callrail;
 mod file;
 mod helpers;
 mod hubspot;
+mod hubspot_batch;
 mod live;
 mod pages;
 mod runner;

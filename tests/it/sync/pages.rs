@@ -120,6 +120,16 @@ async fn an_admin_starts_a_sync_from_the_form_and_browses_the_records() {
         assert!(modal.exists(&format!("[name={field}]")), "{field}");
     }
     assert_eq!(modal.attr("#since", "type").as_deref(), Some("date"));
+    // An empty batch size means the source's own default, and the field says which.
+    assert_eq!(
+        modal.attr("#batch_size", "placeholder").as_deref(),
+        Some("500")
+    );
+    let (_, file_modal) = admin.page("/sync/file/sync-form?model=contacts").await;
+    assert_eq!(
+        file_modal.attr("#batch_size", "placeholder").as_deref(),
+        Some("5000")
+    );
 
     let response = admin
         .post_form(
