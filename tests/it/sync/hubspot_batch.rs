@@ -31,7 +31,7 @@ fn crm_counts(setup: &Setup) -> [i64; 8] {
             };
             let entries: i64 = created().count().get_result(conn)?;
             let with_entry: i64 = created()
-                .select(diesel::dsl::count_distinct(activities::contact_id))
+                .select(diesel::dsl::count(activities::contact_id).aggregate_distinct())
                 .get_result(conn)?;
             let pairs: Vec<(Option<i64>, Option<i64>)> = created()
                 .inner_join(contacts::table.on(contacts::id.nullable().eq(activities::contact_id)))
