@@ -17,9 +17,10 @@ use diesel::sql_types::{BigInt, Integer, Jsonb, Text, Timestamptz};
 use serde::{Deserialize, Serialize};
 
 use super::{Figures, Filters, Report};
+use crate::db::{Db, TenantScope};
 use crate::domain::ids::{PipelineId, TenantId};
 use crate::domain::pipelines;
-use crate::jobs::{JobError, JobRegistry, Schedule};
+use crate::jobs::{JobContext, JobError, JobRegistry, Schedule};
 
 /// How long computed figures are shown before a view computes them again.
 pub const FRESH_FOR_MINUTES: i64 = 15;
@@ -224,29 +225,38 @@ pub struct Refreshed {
     pub dropped: usize,
 }
 
-/// Recomputes the current scope's snapshots that were viewed lately and would go stale
-/// before the next run (a rolling range moves to today's), and drops those nobody viewed
-/// for [`KEEP_VIEWED_DAYS`]. Quick reports are left alone: views compute them anyway.
+/// Drops the tenant's snapshots nobody viewed for [`KEEP_VIEWED_DAYS`], in every scope.
+/// Runs as Rapport's system role: a tenant session reaches only its own scope's.
+pub fn drop_unviewed(
+    conn: &mut PgConnection,
+    tenant_id: TenantId,
+    now: DateTime<Utc>,
+) -> QueryResult<usize> {
+    diesel::sql_query(
+        "DELETE FROM analytics_snapshots WHERE tenant_id = $1 AND last_viewed_at < $2",
+    )
+    .bind::<BigInt, _>(tenant_id.0)
+    .bind::<Timestamptz, _>(now - Duration::days(KEEP_VIEWED_DAYS))
+    .execute(conn)
+}
+
+/// Recomputes the current scope's snapshots that were viewed within [`KEEP_VIEWED_DAYS`]
+/// and would go stale before the next run (a rolling range moves to today's). Quick reports are left alone:
+/// views compute them anyway. Returns how many were recomputed.
 pub fn refresh(
     conn: &mut PgConnection,
     tenant_id: TenantId,
     now: DateTime<Utc>,
-) -> QueryResult<Refreshed> {
-    let dropped = diesel::sql_query(
-        "DELETE FROM analytics_snapshots WHERE tenant_id = $1 \
-         AND scope_key = app_analytics_scope() AND last_viewed_at < $2",
-    )
-    .bind::<BigInt, _>(tenant_id.0)
-    .bind::<Timestamptz, _>(now - Duration::days(KEEP_VIEWED_DAYS))
-    .execute(conn)?;
+) -> QueryResult<usize> {
     let due: Vec<DueRow> = diesel::sql_query(
         "SELECT id, filter_key, filters, last_viewed_at FROM analytics_snapshots WHERE tenant_id = $1 \
          AND scope_key = app_analytics_scope() AND compute_ms >= $2 AND computed_at < $3 \
-         ORDER BY last_viewed_at DESC",
+         AND last_viewed_at >= $4 ORDER BY last_viewed_at DESC",
     )
     .bind::<BigInt, _>(tenant_id.0)
     .bind::<Integer, _>(LIVE_BELOW_MS)
     .bind::<Timestamptz, _>(now - Duration::minutes(FRESH_FOR_MINUTES - JOB_EVERY_MINUTES))
+    .bind::<Timestamptz, _>(now - Duration::days(KEEP_VIEWED_DAYS))
     .load(conn)?;
     let mut recomputed = 0;
     for row in due {
@@ -269,6 +279,19 @@ pub fn refresh(
             delete(conn)?;
         }
     }
+    Ok(recomputed)
+}
+
+/// The refresh job for one tenant: drops unviewed snapshots of every scope, then
+/// recomputes the tenant-wide scope's ("all": what admins see). Snapshots of narrower
+/// scopes (a manager who sees only some owners) are recomputed when viewed once they are
+/// older than [`FRESH_FOR_MINUTES`]: the job has no session of theirs to compute under.
+pub fn run_job(db: &Db, tenant_id: TenantId, now: DateTime<Utc>) -> anyhow::Result<Refreshed> {
+    let dropped =
+        db.system_blocking(|conn| Ok::<_, anyhow::Error>(drop_unviewed(conn, tenant_id, now)?))?;
+    let recomputed = db.tenant_blocking(&TenantScope::service(tenant_id.0), |conn| {
+        Ok::<_, anyhow::Error>(refresh(conn, tenant_id, now)?)
+    })?;
     Ok(Refreshed {
         recomputed,
         dropped,
@@ -276,12 +299,15 @@ pub fn refresh(
 }
 
 pub fn register(registry: &mut JobRegistry) -> anyhow::Result<()> {
-    registry.register_blocking(JOB_KIND, |conn, ctx| {
+    registry.register(JOB_KIND, |ctx: JobContext| async move {
         let tenant = ctx
             .job
             .tenant_id
             .ok_or_else(|| JobError::permanent("analytics refresh runs per tenant"))?;
-        refresh(conn, tenant, Utc::now()).map_err(|err| JobError::Retry(err.into()))?;
+        tokio::task::spawn_blocking(move || run_job(&ctx.db, tenant, Utc::now()))
+            .await
+            .map_err(|err| JobError::Retry(anyhow::anyhow!("the refresh task failed: {err}")))?
+            .map_err(JobError::Retry)?;
         Ok(())
     });
     registry.schedule(Schedule::new(JOB_KIND, CRON, JOB_KIND).per_tenant())

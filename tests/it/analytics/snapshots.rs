@@ -2,17 +2,24 @@
 //! "Recompute now" refreshes it, the refresh job recomputes viewed reports (moving a
 //! rolling range to the new day), and a snapshot never crosses visibility scopes.
 
+use std::sync::Arc;
+use std::time::Duration as StdDuration;
+
 use chrono::{Duration, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text};
+use rapport::config::Settings;
 use rapport::db::{Db, TenantScope, scope};
 use rapport::domain::analytics::snapshots;
 use rapport::domain::ids::TenantId;
+use rapport::jobs::queue;
+use rapport::jobs::{JobId, NewJob, Runtime, WorkerConfig};
 use reqwest::StatusCode;
+use tokio_util::sync::CancellationToken;
 
 use super::fixture::{self, RANGE};
 use crate::support::app::location;
-use crate::support::{PASSWORD, TestApp, TwoTenants};
+use crate::support::{PASSWORD, TestApp, TwoTenants, wait};
 
 /// Runs `work` as Rapport's system role (past every policy), as the tests' own checks do.
 fn as_system<T>(db: &Db, work: impl FnOnce(&mut PgConnection) -> anyhow::Result<T>) -> T {
@@ -222,19 +229,18 @@ async fn the_refresh_job_recomputes_viewed_reports_and_moves_rolling_ranges() {
     let (_, page) = admin.page(&format!("/analytics?{RANGE}")).await;
     assert_eq!(page.text("[data-stat=won] .stat-value"), "3");
     let (_, _) = admin.page("/analytics").await;
+    // A manager who sees only their own deals has a snapshot of their own scope.
+    app.blocking(move |db| crate::board::set_visibility(&db, tenant, "own"))
+        .await;
+    let manager = app.login("manager@alpha.test", PASSWORD).await;
+    let (status, _) = manager.page(&format!("/analytics?{RANGE}")).await;
+    assert_eq!(status, StatusCode::OK);
     app.blocking(move |db| pretend_slow(&db, tenant)).await;
     app.blocking(move |db| delete_deal(&db, tenant, "D3")).await;
 
     // Nothing is due yet: both were computed moments ago.
-    let service = TenantScope::service(tenant.0);
     let run = |at: chrono::DateTime<Utc>| {
-        let service = service.clone();
-        move |db: Db| {
-            db.tenant_blocking(&service, |conn| {
-                Ok::<_, anyhow::Error>(snapshots::refresh(conn, tenant, at)?)
-            })
-            .unwrap_or_else(|err| panic!("{err:#}"))
-        }
+        move |db: Db| snapshots::run_job(&db, tenant, at).unwrap_or_else(|err| panic!("{err:#}"))
     };
     let done = app.blocking(run(Utc::now())).await;
     assert_eq!(done.recomputed, 0);
@@ -257,7 +263,15 @@ async fn the_refresh_job_recomputes_viewed_reports_and_moves_rolling_ranges() {
     let done = app.blocking(run(in_two_days)).await;
     assert_eq!(done.recomputed, 2);
     let after = app.blocking(move |db| kept(&db, tenant)).await;
-    assert_eq!(after.len(), 2, "{after:?}");
+    assert_eq!(after.len(), 3, "{after:?}");
+    // The job has no session of the manager's: their snapshot waits for their next view.
+    assert_eq!(
+        after
+            .iter()
+            .filter(|(scope, _)| scope.starts_with("owners:"))
+            .count(),
+        1
+    );
     let today = in_two_days.date_naive().to_string();
     assert!(
         after
@@ -272,8 +286,81 @@ async fn the_refresh_job_recomputes_viewed_reports_and_moves_rolling_ranges() {
     );
     assert_ne!(before, after);
 
-    // Nobody looks for a week: the job drops them.
+    // Nobody looks for a week: the job drops them, the manager's scope's too.
     let done = app.blocking(run(Utc::now() + Duration::days(9))).await;
-    assert_eq!(done.dropped, 2);
+    assert_eq!((done.dropped, done.recomputed), (3, 0));
+    assert!(app.blocking(move |db| kept(&db, tenant)).await.is_empty());
+}
+
+#[tokio::test]
+async fn the_queued_job_drops_week_old_snapshots_of_every_scope() {
+    let (app, tenants) = setup().await;
+    let tenant = tenants.a.tenant_id;
+    app.blocking(move |db| crate::board::set_visibility(&db, tenant, "own"))
+        .await;
+    let admin = app.login(&tenants.a.admin_email, PASSWORD).await;
+    admin.page(&format!("/analytics?{RANGE}")).await;
+    let manager = app.login("manager@alpha.test", PASSWORD).await;
+    manager.page(&format!("/analytics?{RANGE}")).await;
+    let scopes = app.blocking(move |db| kept(&db, tenant)).await;
+    assert_eq!(scopes.len(), 2, "an admin's and a manager's: {scopes:?}");
+    app.blocking(move |db| {
+        as_system(&db, |conn| {
+            diesel::sql_query(
+                "UPDATE analytics_snapshots SET last_viewed_at = now() - interval '8 days' \
+                 WHERE tenant_id = $1",
+            )
+            .bind::<BigInt, _>(tenant.0)
+            .execute(conn)?;
+            Ok(())
+        })
+    })
+    .await;
+
+    // Through the queue, as the scheduler enqueues it.
+    let registry = rapport::jobs::kinds::registry().unwrap_or_else(|err| panic!("{err:#}"));
+    let db = app.pool.clone();
+    let settings = Arc::new(Settings::for_database(db.url().to_owned()));
+    let shutdown = CancellationToken::new();
+    let runtime = Runtime::start(
+        db.clone(),
+        settings.clone(),
+        Arc::new(registry),
+        WorkerConfig::from_settings(&settings, 1),
+        Some(rapport::db::listen::Listener::for_rapport(db.url())),
+        shutdown.clone(),
+    );
+    let id = app
+        .blocking(move |db| {
+            db.system_blocking(|conn| -> anyhow::Result<JobId> {
+                Ok(queue::enqueue(
+                    conn,
+                    &NewJob::new(snapshots::JOB_KIND, serde_json::json!({})).for_tenant(tenant),
+                )?
+                .id())
+            })
+            .unwrap_or_else(|err| panic!("{err:#}"))
+        })
+        .await;
+    wait::until(
+        "the refresh job to succeed",
+        StdDuration::from_secs(20),
+        || {
+            let db = db.clone();
+            async move {
+                let status = tokio::task::spawn_blocking(move || {
+                    db.system_blocking(|conn| -> anyhow::Result<_> { Ok(queue::find(conn, id)?) })
+                })
+                .await
+                .ok()?
+                .ok()??
+                .status;
+                (status == "succeeded").then_some(())
+            }
+        },
+    )
+    .await;
+    shutdown.cancel();
+    runtime.join().await;
     assert!(app.blocking(move |db| kept(&db, tenant)).await.is_empty());
 }
