@@ -173,12 +173,12 @@ async fn ensure_tenant(db: &Db, slug: &str) -> anyhow::Result<TenantId> {
 /// directory keeps the earlier ones; dropping a tenant of this size takes longer than the
 /// import).
 async fn fresh_tenant(db: &Db, prefix: &str) -> anyhow::Result<TenantId> {
-    let (db_, prefix_) = (db.clone(), prefix.to_owned());
+    let (pool, prefix) = (db.clone(), prefix.to_owned());
     let slug = tokio::task::spawn_blocking(move || {
-        db_.system_blocking(|conn| -> anyhow::Result<String> {
+        pool.system_blocking(|conn| -> anyhow::Result<String> {
             let mut n = 1;
             loop {
-                let slug = format!("{prefix_}-{n}");
+                let slug = format!("{prefix}-{n}");
                 if tenants::find_by_slug(conn, &slug)?.is_none() {
                     return Ok(slug);
                 }
