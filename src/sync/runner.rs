@@ -3,8 +3,10 @@
 //! upserts the raw records, maps changed ones into the CRM, records per-record errors,
 //! advances the cursor (only past stored records), adds the counts and refreshes the
 //! heartbeat, and publishes progress. Stop requests are honoured at batch boundaries.
+//! Where batches don't depend on each other (no cursor per batch, no CRM mapping: the file
+//! source) two are stored at once, on two database sessions.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -277,6 +279,11 @@ async fn run_inner(
         log.clone(),
     ));
 
+    let mapper = if options.dry_run {
+        None
+    } else {
+        connector.mapper()
+    };
     let mut batcher = Batcher {
         job: StoreTemplate {
             db: request.db.clone(),
@@ -288,11 +295,7 @@ async fn run_inner(
             model: run.model.clone(),
             options: options.clone(),
             config: config.clone(),
-            mapper: if options.dry_run {
-                None
-            } else {
-                connector.mapper()
-            },
+            mapper,
         },
         ordered,
         metrics,
@@ -308,6 +311,8 @@ async fn run_inner(
         failed_total: 0,
         on_progress: request.on_progress.clone(),
         log: log.clone(),
+        in_flight: VecDeque::new(),
+        parallel: if ordered || mapper.is_some() { 1 } else { 2 },
     };
     let mut limit_reached = false;
     let mut stop_requested = false;
@@ -346,6 +351,8 @@ async fn run_inner(
             break;
         }
     }
+    // Batches still being stored finish and count, whatever ended the loop.
+    stop_requested |= batcher.settle().await?;
     if stop_requested {
         request.cancel.cancel();
     }
@@ -529,6 +536,11 @@ struct Batcher {
     failed_total: i64,
     on_progress: Option<ProgressFn>,
     log: DebugLog,
+    /// Batches being stored, oldest first.
+    in_flight: VecDeque<tokio::task::JoinHandle<anyhow::Result<Stored>>>,
+    /// How many batches may be stored at once: two (two database sessions) where no batch
+    /// depends on the one before it — no cursor per batch and no CRM mapping — else one.
+    parallel: usize,
 }
 
 impl Batcher {
@@ -566,7 +578,7 @@ impl Batcher {
         }
         let publish = self.last_publish.elapsed() >= Duration::from_millis(250);
         let (records, raws) = batch.into_iter().unzip();
-        let stored = store_batch(StoreJob {
+        self.in_flight.push_back(tokio::spawn(store_batch(StoreJob {
             template: self.job.clone(),
             records,
             raws,
@@ -574,11 +586,46 @@ impl Batcher {
             cursor,
             metrics: self.progress.clone(),
             publish,
-        })
-        .await?;
+        })));
         if publish {
             self.last_publish = Instant::now();
         }
+        let mut stop_requested = false;
+        while self.in_flight.len() >= self.parallel {
+            stop_requested |= self.settle_oldest().await?;
+        }
+        Ok(stop_requested)
+    }
+
+    /// Waits for every batch still being stored. True when the run was asked to stop.
+    async fn settle(&mut self) -> anyhow::Result<bool> {
+        let mut stop_requested = false;
+        while !self.in_flight.is_empty() {
+            stop_requested |= self.settle_oldest().await?;
+        }
+        Ok(stop_requested)
+    }
+
+    /// Takes the oldest batch's outcome. On an error the others are waited for first, so
+    /// nothing is written after the run has ended.
+    async fn settle_oldest(&mut self) -> anyhow::Result<bool> {
+        let Some(task) = self.in_flight.pop_front() else {
+            return Ok(false);
+        };
+        let outcome = task
+            .await
+            .map_err(|err| anyhow::anyhow!("storing a batch stopped: {err}"))
+            .and_then(|stored| stored);
+        let stored = match outcome {
+            Ok(stored) => stored,
+            Err(err) => {
+                for task in self.in_flight.drain(..) {
+                    // Their own outcome no longer matters: the run fails with the first.
+                    let _ = task.await;
+                }
+                return Err(err);
+            }
+        };
         self.failed_total += stored.failed;
         self.log.line(|| {
             format!(

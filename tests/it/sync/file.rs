@@ -250,21 +250,39 @@ async fn json_lines_from_the_import_folder_and_nothing_outside_it() {
         tenant,
         "file",
         "deals",
+        // 26 batches: the file source stores two at a time.
         SyncOptions {
-            batch_size: Some(100),
+            batch_size: Some(10),
             ..Default::default()
         },
     )
     .await;
     assert_eq!(
-        (run.status.as_str(), run.created, run.failed),
-        ("partial", 250, 1)
+        (run.status.as_str(), run.processed, run.created, run.failed),
+        ("partial", 251, 250, 1)
     );
+    assert_eq!(records(&app.pool, tenant, "file", "deals").len(), 250);
     let errors = run_errors(&app.pool, tenant, run.id);
     assert!(
         errors[0].reason.starts_with("line 251: not valid JSON"),
         "{}",
         errors[0].reason
+    );
+    // The same file again: every record once, nothing new.
+    let again = run_sync(
+        &app.pool,
+        tenant,
+        "file",
+        "deals",
+        SyncOptions {
+            batch_size: Some(10),
+            ..Default::default()
+        },
+    )
+    .await;
+    assert_eq!(
+        (again.created, again.updated, again.unchanged, again.failed),
+        (0, 0, 250, 1)
     );
     let (_, page) = admin.page("/sync/file/deals?q=Deal%20249").await;
     assert_eq!(
