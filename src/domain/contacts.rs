@@ -7,7 +7,7 @@ use serde::Serialize;
 use crate::db::schema::contacts;
 use crate::domain::activities::{ActivityType, NewActivity, insert_many, touch_companies};
 use crate::domain::audit::{self, AuditEntry};
-use crate::domain::ids::{CompanyId, ContactId, TenantId, UserId};
+use crate::domain::ids::{CompanyId, ContactId, KeyedId, TenantId, UserId};
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable, Serialize)]
 #[diesel(table_name = contacts, check_for_backend(diesel::pg::Pg))]
@@ -251,21 +251,14 @@ pub fn ids_by_external(
     source: &str,
     external_ids: &[&str],
 ) -> QueryResult<std::collections::HashMap<String, i64>> {
-    use diesel::sql_types::{Array, BigInt, Text};
+    use diesel::sql_types::{Array, Text};
     if external_ids.is_empty() {
         return Ok(Default::default());
     }
-    #[derive(QueryableByName)]
-    struct Found {
-        #[diesel(sql_type = Text)]
-        external_id: String,
-        #[diesel(sql_type = BigInt)]
-        id: i64,
-    }
     // One probe of the (tenant, source, external id) key per id, whatever the statistics
     // say while a sync is filling the table.
-    let found: Vec<Found> = diesel::sql_query(
-        "SELECT s.external_id, c.id FROM unnest($1::text[]) AS s(external_id) \
+    let found: Vec<KeyedId> = diesel::sql_query(
+        "SELECT s.external_id AS key, c.id FROM unnest($1::text[]) AS s(external_id) \
          CROSS JOIN LATERAL (SELECT id FROM contacts \
              WHERE tenant_id = app_tenant_id() AND external_source = $2 \
                AND external_id = s.external_id) c",
@@ -273,10 +266,7 @@ pub fn ids_by_external(
     .bind::<Array<Text>, _>(external_ids)
     .bind::<Text, _>(source)
     .load(conn)?;
-    Ok(found
-        .into_iter()
-        .map(|row| (row.external_id, row.id))
-        .collect())
+    Ok(KeyedId::map(found))
 }
 
 pub fn find(conn: &mut PgConnection, id: ContactId) -> QueryResult<Option<Contact>> {

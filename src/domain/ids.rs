@@ -45,3 +45,20 @@ id_types!(
     TagId,
     AttachmentId,
 );
+
+/// A row of a batch lookup: the key asked for (a source's id) and the id it names here.
+/// Queries select the two as `key` and `id`.
+#[derive(Debug, diesel::QueryableByName)]
+pub struct KeyedId {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub key: String,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub id: i64,
+}
+
+impl KeyedId {
+    /// The rows as a map from key to id.
+    pub fn map(rows: Vec<KeyedId>) -> std::collections::HashMap<String, i64> {
+        rows.into_iter().map(|row| (row.key, row.id)).collect()
+    }
+}

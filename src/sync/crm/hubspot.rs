@@ -332,16 +332,17 @@ fn contacts_batch(
         .partition(|record| known.contains_key(&record.source_id));
     let mut failures = map_each(&HubSpotMapper, conn, ctx, &existing)?;
 
-    let associations: Vec<String> = fresh
+    let associations: Vec<Option<String>> = fresh
         .iter()
-        .filter_map(|record| first_association(record, "companies"))
+        .map(|record| first_association(record, "companies"))
         .collect();
-    let associations: Vec<&str> = associations.iter().map(String::as_str).collect();
-    let companies = links::entity_ids(conn, SOURCE, "companies", &associations)?;
+    let wanted: Vec<&str> = associations.iter().flatten().map(String::as_str).collect();
+    let companies = links::entity_ids(conn, SOURCE, "companies", &wanted)?;
     let mut planned: Vec<(&RawRecord, ContactFields)> = Vec::with_capacity(fresh.len());
-    for record in fresh {
-        let company = first_association(record, "companies")
-            .and_then(|id| companies.get(&id).copied())
+    for (record, association) in fresh.into_iter().zip(&associations) {
+        let company = association
+            .as_ref()
+            .and_then(|id| companies.get(id).copied())
             .map_or(Value::Null, |id| json!(id));
         match contact_fields(record, company) {
             Ok(fields) => planned.push((record, fields)),

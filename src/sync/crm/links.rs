@@ -6,11 +6,11 @@ use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 
 use diesel::prelude::*;
-use diesel::sql_types::{Array, BigInt, Text};
+use diesel::sql_types::{Array, Text};
 use serde_json::{Map, Value};
 
 use crate::db::schema::sync_links;
-use crate::domain::ids::TenantId;
+use crate::domain::ids::{KeyedId, TenantId};
 
 #[derive(Debug, Clone, Queryable)]
 pub struct Link {
@@ -112,18 +112,11 @@ pub fn entity_ids(
     if source_ids.is_empty() {
         return Ok(HashMap::new());
     }
-    #[derive(QueryableByName)]
-    struct Found {
-        #[diesel(sql_type = Text)]
-        source_id: String,
-        #[diesel(sql_type = BigInt)]
-        entity_id: i64,
-    }
     // One primary-key probe per id (LATERAL): a plain `source_id = ANY(...)` is planned as
     // a filter over the tenant's whole model while a big first sync leaves the table's
     // statistics behind, which made each lookup scan every link.
-    let found: Vec<Found> = diesel::sql_query(
-        "SELECT s.source_id, l.entity_id FROM unnest($1::text[]) AS s(source_id) \
+    let found: Vec<KeyedId> = diesel::sql_query(
+        "SELECT s.source_id AS key, l.entity_id AS id FROM unnest($1::text[]) AS s(source_id) \
          CROSS JOIN LATERAL (SELECT entity_id FROM sync_links \
              WHERE tenant_id = app_tenant_id() AND source = $2 AND model = $3 \
                AND source_id = s.source_id) l",
@@ -132,10 +125,7 @@ pub fn entity_ids(
     .bind::<Text, _>(source)
     .bind::<Text, _>(model)
     .load(conn)?;
-    Ok(found
-        .into_iter()
-        .map(|row| (row.source_id, row.entity_id))
-        .collect())
+    Ok(KeyedId::map(found))
 }
 
 /// Where a CRM record came from: the latest sync link to it.

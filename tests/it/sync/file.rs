@@ -245,18 +245,12 @@ async fn json_lines_from_the_import_folder_and_nothing_outside_it() {
             ],
         )
         .await;
-    let run = run_sync(
-        &app.pool,
-        tenant,
-        "file",
-        "deals",
-        // 26 batches: the file source stores two at a time.
-        SyncOptions {
-            batch_size: Some(10),
-            ..Default::default()
-        },
-    )
-    .await;
+    // 26 batches: the file source stores two at a time.
+    let in_tens = SyncOptions {
+        batch_size: Some(10),
+        ..Default::default()
+    };
+    let run = run_sync(&app.pool, tenant, "file", "deals", in_tens.clone()).await;
     assert_eq!(
         (run.status.as_str(), run.processed, run.created, run.failed),
         ("partial", 251, 250, 1)
@@ -269,17 +263,7 @@ async fn json_lines_from_the_import_folder_and_nothing_outside_it() {
         errors[0].reason
     );
     // The same file again: every record once, nothing new.
-    let again = run_sync(
-        &app.pool,
-        tenant,
-        "file",
-        "deals",
-        SyncOptions {
-            batch_size: Some(10),
-            ..Default::default()
-        },
-    )
-    .await;
+    let again = run_sync(&app.pool, tenant, "file", "deals", in_tens).await;
     assert_eq!(
         (again.created, again.updated, again.unchanged, again.failed),
         (0, 0, 250, 1)
