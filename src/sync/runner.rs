@@ -6,7 +6,7 @@
 //! Where batches don't depend on each other (no cursor per batch, no CRM mapping: the file
 //! source) two are stored at once, on two database sessions.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -178,9 +178,19 @@ fn retry_policy(config: &ConnectionConfig) -> RetryPolicy {
     }
 }
 
+/// A record prepared by the fetch task, waiting to be stored.
+struct PendingRecord {
+    stored: StoredRecord,
+    /// The source's record, kept only when the CRM mapping needs it.
+    raw: Option<RawRecord>,
+    /// An older copy of this record came earlier in the run (a correction appended to a
+    /// file, a record that moved between pages): it must be stored after that copy.
+    repeat: bool,
+}
+
 /// A page with its records prepared for storage (deduped, hashed) by the fetch task.
 struct Prepared {
-    records: Vec<(StoredRecord, RawRecord)>,
+    records: Vec<PendingRecord>,
     invalid: Vec<(Option<String>, String, String)>,
     expected_total: Option<u64>,
     /// The record limit was reached with this page.
@@ -206,11 +216,10 @@ async fn run_inner(
     let secrets = SecretBox::from_settings(&request.settings)?;
     let (source, model_id) = (run.source.clone(), run.model.clone());
     let tenant_id = TenantId(run.tenant_id);
-    let (connection, state) = in_tenant(&request.db, scope, move |conn| {
-        Ok((
-            connections::find(conn, &source)?,
-            store::ensure_model(conn, tenant_id, &source, &model_id)?,
-        ))
+    let (connection, state, first_import) = in_tenant(&request.db, scope, move |conn| {
+        let state = store::ensure_model(conn, tenant_id, &source, &model_id)?;
+        let first_import = !store::has_records(conn, state.id)?;
+        Ok((connections::find(conn, &source)?, state, first_import))
     })
     .await?;
     let config = match &connection {
@@ -269,21 +278,23 @@ async fn run_inner(
     let ordered = stream.ordered();
     let complete_listing = stream.complete_listing();
 
-    // Fetch ahead: pages are fetched and prepared while the previous batch is stored.
-    let (pages_tx, mut pages_rx) = mpsc::channel::<Result<Prepared, SyncError>>(2);
-    let fetcher = tokio::spawn(fetch_pages(
-        stream,
-        options.max_records,
-        request.cancel.clone(),
-        pages_tx,
-        log.clone(),
-    ));
-
     let mapper = if options.dry_run {
         None
     } else {
         connector.mapper()
     };
+    // Fetch ahead: pages are fetched and prepared while the previous batch is stored.
+    let (pages_tx, mut pages_rx) = mpsc::channel::<Result<Prepared, SyncError>>(2);
+    let fetcher = tokio::spawn(fetch_pages(
+        stream,
+        FetchLimits {
+            max_records: options.max_records,
+            keep_raw: mapper.is_some(),
+        },
+        request.cancel.clone(),
+        pages_tx,
+        log.clone(),
+    ));
     let mut batcher = Batcher {
         job: StoreTemplate {
             db: request.db.clone(),
@@ -296,6 +307,7 @@ async fn run_inner(
             options: options.clone(),
             config: config.clone(),
             mapper,
+            first_import,
         },
         ordered,
         metrics,
@@ -407,11 +419,21 @@ async fn run_inner(
     })
 }
 
+struct FetchLimits {
+    max_records: Option<u64>,
+    /// Keep each source record beside its stored form (for the CRM mapping). Without a
+    /// mapper it is dropped here, on the thread that built it.
+    keep_raw: bool,
+}
+
 /// The fetch task: pages from the connector, deduped by source id within the run (a newer
 /// copy of a record seen earlier still counts), hashed, cut at `--max-records`.
 async fn fetch_pages(
     mut stream: Box<dyn crate::sync::connector::RecordStream>,
-    max_records: Option<u64>,
+    FetchLimits {
+        max_records,
+        keep_raw,
+    }: FetchLimits,
     cancel: CancellationToken,
     pages: mpsc::Sender<Result<Prepared, SyncError>>,
     log: DebugLog,
@@ -448,26 +470,29 @@ async fn fetch_pages(
                     Fetched::Record(record) => {
                         let key = id_key(&record.source_id);
                         let version = record.updated_at.map(|at| at.timestamp_micros());
-                        match seen.get(&key) {
-                            Some(previous) if *previous >= version => {
+                        let repeat = match seen.insert(key, version) {
+                            Some(previous) if previous >= version => {
+                                seen.insert(key, previous);
                                 log.line(|| {
                                     format!("duplicate of {} in this run skipped", record.source_id)
                                 });
                                 continue;
                             }
-                            _ => {
-                                seen.insert(key, version);
-                            }
-                        }
+                            earlier => earlier.is_some(),
+                        };
                         taken += 1;
                         let stored = StoredRecord {
                             source_id: record.source_id.clone(),
                             hash: store::payload_hash(&record.payload),
-                            payload: record.payload.to_string(),
+                            payload: store::payload_text(&record.payload),
                             updated_at: record.updated_at,
                             deleted: record.deleted,
                         };
-                        prepared.records.push((stored, record));
+                        prepared.records.push(PendingRecord {
+                            stored,
+                            raw: keep_raw.then_some(record),
+                            repeat,
+                        });
                     }
                     Fetched::Invalid(invalid) => {
                         taken += 1;
@@ -509,17 +534,21 @@ struct StoreTemplate {
     options: SyncOptions,
     config: ConnectionConfig,
     mapper: Option<&'static dyn crate::sync::crm::CrmMapper>,
+    /// The model had no stored records when the run began (a first import).
+    first_import: bool,
 }
 
 struct StoreJob {
     template: StoreTemplate,
     /// The records to store, and beside each (same index) the source's record to map.
     records: Vec<StoredRecord>,
-    raws: Vec<RawRecord>,
+    raws: Vec<Option<RawRecord>>,
     invalid: Vec<(Option<String>, String, String)>,
     cursor: Option<DateTime<Utc>>,
     metrics: Progress,
     publish: bool,
+    /// None of the records can be stored yet: a plain insert will do.
+    all_new: bool,
 }
 
 /// Records waiting to be stored, and the run's running totals.
@@ -528,7 +557,7 @@ struct Batcher {
     ordered: bool,
     metrics: Arc<Metrics>,
     progress: Progress,
-    pending: Vec<(StoredRecord, RawRecord)>,
+    pending: Vec<PendingRecord>,
     pending_invalid: Vec<(Option<String>, String, String)>,
     max_cursor: Option<DateTime<Utc>>,
     pages: i32,
@@ -558,12 +587,20 @@ impl Batcher {
     /// Stores the first `take` pending records (and every pending invalid one). Returns
     /// true when the run was asked to stop.
     async fn flush(&mut self, take: usize) -> anyhow::Result<bool> {
-        let batch: Vec<(StoredRecord, RawRecord)> =
+        let mut batch: Vec<PendingRecord> =
             self.pending.drain(..take.min(self.pending.len())).collect();
+        let has_repeats = batch.iter().any(|record| record.repeat);
+        if has_repeats {
+            // Batches being stored commit first, so an older copy never lands after a newer.
+            if self.settle().await? {
+                return Ok(true);
+            }
+            batch = keep_last_copies(batch, &self.log);
+        }
         let invalid = std::mem::take(&mut self.pending_invalid);
         let newest = batch
             .iter()
-            .filter_map(|(stored, _)| stored.updated_at)
+            .filter_map(|record| record.stored.updated_at)
             .max();
         self.max_cursor = self.max_cursor.max(newest);
         let cursor = if self.ordered { newest } else { None };
@@ -577,8 +614,12 @@ impl Batcher {
                 Some(cursor.to_rfc3339_opts(chrono::SecondsFormat::Millis, true));
         }
         let publish = self.last_publish.elapsed() >= Duration::from_millis(250);
-        let (records, raws) = batch.into_iter().unzip();
+        let (records, raws) = batch
+            .into_iter()
+            .map(|record| (record.stored, record.raw))
+            .unzip();
         self.in_flight.push_back(tokio::spawn(store_batch(StoreJob {
+            all_new: self.job.first_import && !has_repeats,
             template: self.job.clone(),
             records,
             raws,
@@ -640,6 +681,30 @@ impl Batcher {
     }
 }
 
+/// The batch with only the last copy of each record (the newest: older copies never get
+/// past the fetch task), in the order they came.
+fn keep_last_copies(batch: Vec<PendingRecord>, log: &DebugLog) -> Vec<PendingRecord> {
+    let mut later: HashSet<&str> = HashSet::with_capacity(batch.len());
+    let keep: Vec<bool> = batch
+        .iter()
+        .rev()
+        .map(|record| later.insert(record.stored.source_id.as_str()))
+        .collect();
+    for (record, _) in batch.iter().rev().zip(&keep).filter(|(_, kept)| !**kept) {
+        log.line(|| {
+            format!(
+                "{} superseded by a newer copy in the same batch",
+                record.stored.source_id
+            )
+        });
+    }
+    batch
+        .into_iter()
+        .zip(keep.into_iter().rev())
+        .filter_map(|(record, kept)| kept.then_some(record))
+        .collect()
+}
+
 struct Stored {
     created: i64,
     updated: i64,
@@ -659,6 +724,15 @@ async fn store_batch(job: StoreJob) -> anyhow::Result<Stored> {
         let records = &job.records;
         let outcome = if template.options.dry_run {
             store::preview_batch(conn, template.model_id, records, template.options.force)?
+        } else if job.all_new {
+            store::insert_new_batch(
+                conn,
+                template.tenant_id,
+                template.model_id,
+                template.run_id,
+                records,
+                template.mapper.is_some(),
+            )?
         } else {
             store::upsert_batch(
                 conn,
@@ -667,6 +741,7 @@ async fn store_batch(job: StoreJob) -> anyhow::Result<Stored> {
                 template.run_id,
                 records,
                 template.options.force,
+                template.mapper.is_some(),
             )?
         };
         let mut errors: Vec<(Option<String>, String, Option<String>)> = job
@@ -687,6 +762,7 @@ async fn store_batch(job: StoreJob) -> anyhow::Result<Stored> {
             let to_map: Vec<&RawRecord> = job
                 .raws
                 .iter()
+                .flatten()
                 .filter(|raw| changed.contains(raw.source_id.as_str()))
                 .collect();
             let unmapped = mapper.map_batch(conn, &context, &to_map)?;

@@ -139,6 +139,13 @@ pub struct StoredRecord {
     pub deleted: bool,
 }
 
+/// The payload as compact JSON text, the form the store binds. `to_string` writes straight
+/// into a buffer (`Display` goes through a formatter, measurably slower per record); it
+/// cannot fail for a `Value`, whose keys are strings, and `Display` is the fallback.
+pub fn payload_text(payload: &serde_json::Value) -> String {
+    serde_json::to_string(payload).unwrap_or_else(|_| payload.to_string())
+}
+
 /// SHA-256 (first 16 bytes) of the payload in canonical form (object keys sorted), so a
 /// record that comes back with its keys in another order is still "unchanged".
 pub fn payload_hash(payload: &serde_json::Value) -> Vec<u8> {
@@ -172,14 +179,21 @@ fn feed(hasher: &mut Sha256, value: &serde_json::Value) {
         }
         Value::Object(map) => {
             hasher.update(b"{");
-            let mut keys: Vec<&String> = map.keys().collect();
-            keys.sort();
-            for key in keys {
+            let mut feed_entry = |key: &String, value: &Value| {
                 hasher.update((key.len() as u64).to_le_bytes());
                 hasher.update(key.as_bytes());
-                if let Some(value) = map.get(key) {
-                    feed(hasher, value);
-                }
+                feed(hasher, value);
+            };
+            // serde_json's map iterates in key order already; sorting is the fallback
+            // should a dependency turn on its `preserve_order` feature.
+            if map.keys().is_sorted() {
+                map.iter().for_each(|(key, value)| feed_entry(key, value));
+            } else {
+                let mut entries: Vec<(&String, &Value)> = map.iter().collect();
+                entries.sort_by_key(|(key, _)| *key);
+                entries
+                    .into_iter()
+                    .for_each(|(key, value)| feed_entry(key, value));
             }
             hasher.update(b"}");
         }
@@ -194,25 +208,29 @@ pub struct StoreOutcome {
     pub unchanged: u64,
     pub deleted: u64,
     /// Source ids whose payload was written (created, updated, revived, or forced): the
-    /// ones to map into the CRM.
+    /// ones to map into the CRM. Left empty by [`upsert_batch`] unless asked for.
     pub changed: Vec<String>,
 }
 
 #[derive(QueryableByName)]
 struct Upserted {
-    #[diesel(sql_type = Text)]
-    source_id: String,
-    #[diesel(sql_type = Bool)]
-    inserted: bool,
-    #[diesel(sql_type = Bool)]
-    changed: bool,
-    #[diesel(sql_type = Bool)]
-    revived: bool,
+    #[diesel(sql_type = BigInt)]
+    created: i64,
+    #[diesel(sql_type = BigInt)]
+    updated: i64,
+    #[diesel(sql_type = BigInt)]
+    unchanged: i64,
+    #[diesel(sql_type = BigInt)]
+    revived: i64,
+    #[diesel(sql_type = Nullable<Array<Text>>)]
+    changed: Option<Vec<String>>,
 }
 
 /// Upserts a batch (source ids must be unique within it) in the caller's transaction and
 /// keeps the model's counts. Unchanged live records only get `last_seen_at`; `force`
-/// rewrites them anyway (and reports them as updated).
+/// rewrites them anyway (and reports them as updated). The counts are added up in the
+/// statement; the changed records' ids come back only when `want_changed` (a source that
+/// maps into the CRM), so a bulk load gets one row back per batch, not one per record.
 pub fn upsert_batch(
     conn: &mut PgConnection,
     tenant_id: TenantId,
@@ -220,34 +238,42 @@ pub fn upsert_batch(
     run_id: i64,
     records: &[StoredRecord],
     force: bool,
+    want_changed: bool,
 ) -> QueryResult<StoreOutcome> {
     let mut outcome = StoreOutcome::default();
     let (live, gone): (Vec<&StoredRecord>, Vec<&StoredRecord>) =
         records.iter().partition(|record| !record.deleted);
     if !live.is_empty() {
-        let rows: Vec<Upserted> = diesel::sql_query(
+        let row: Upserted = diesel::sql_query(
             "WITH incoming AS ( \
                  SELECT source_id, payload::jsonb AS payload, hash, updated_at \
                  FROM unnest($4::text[], $5::text[], $6::bytea[], $7::timestamptz[]) \
                      AS s(source_id, payload, hash, updated_at)), \
              before AS ( \
                  SELECT r.source_id FROM sync_records r JOIN incoming i USING (source_id) \
-                 WHERE r.tenant_id = $1 AND r.model_id = $2 AND r.deleted_at IS NOT NULL AND $8) \
-             INSERT INTO sync_records AS r \
-                 (tenant_id, model_id, source_id, payload, hash, source_updated_at, last_run_id) \
-             SELECT $1, $2, source_id, payload, hash, COALESCE(updated_at, now()), $3 FROM incoming \
-             ON CONFLICT (tenant_id, model_id, source_id) DO UPDATE SET \
-                 last_seen_at = now(), last_run_id = EXCLUDED.last_run_id, \
-                 payload = CASE WHEN r.hash IS DISTINCT FROM EXCLUDED.hash OR r.deleted_at IS NOT NULL OR $9 \
-                     THEN EXCLUDED.payload ELSE r.payload END, \
-                 hash = EXCLUDED.hash, \
-                 source_updated_at = CASE WHEN r.hash IS DISTINCT FROM EXCLUDED.hash OR r.deleted_at IS NOT NULL OR $9 \
-                     THEN EXCLUDED.source_updated_at ELSE r.source_updated_at END, \
-                 changed_at = CASE WHEN r.hash IS DISTINCT FROM EXCLUDED.hash OR r.deleted_at IS NOT NULL OR $9 \
-                     THEN now() ELSE r.changed_at END, \
-                 deleted_at = NULL \
-             RETURNING r.source_id, (r.xmax = 0) AS inserted, (r.changed_at = now()) AS changed, \
-                 (r.source_id IN (SELECT source_id FROM before)) AS revived",
+                 WHERE r.tenant_id = $1 AND r.model_id = $2 AND r.deleted_at IS NOT NULL AND $8), \
+             upserted AS ( \
+                 INSERT INTO sync_records AS r \
+                     (tenant_id, model_id, source_id, payload, hash, source_updated_at, last_run_id) \
+                 SELECT $1, $2, source_id, payload, hash, COALESCE(updated_at, now()), $3 FROM incoming \
+                 ON CONFLICT (tenant_id, model_id, source_id) DO UPDATE SET \
+                     last_seen_at = now(), last_run_id = EXCLUDED.last_run_id, \
+                     payload = CASE WHEN r.hash IS DISTINCT FROM EXCLUDED.hash OR r.deleted_at IS NOT NULL OR $9 \
+                         THEN EXCLUDED.payload ELSE r.payload END, \
+                     hash = EXCLUDED.hash, \
+                     source_updated_at = CASE WHEN r.hash IS DISTINCT FROM EXCLUDED.hash OR r.deleted_at IS NOT NULL OR $9 \
+                         THEN EXCLUDED.source_updated_at ELSE r.source_updated_at END, \
+                     changed_at = CASE WHEN r.hash IS DISTINCT FROM EXCLUDED.hash OR r.deleted_at IS NOT NULL OR $9 \
+                         THEN now() ELSE r.changed_at END, \
+                     deleted_at = NULL \
+                 RETURNING r.source_id, (r.xmax = 0) AS inserted, (r.changed_at = now()) AS changed, \
+                     (r.source_id IN (SELECT source_id FROM before)) AS revived) \
+             SELECT count(*) FILTER (WHERE inserted) AS created, \
+                 count(*) FILTER (WHERE changed AND NOT inserted) AS updated, \
+                 count(*) FILTER (WHERE NOT changed AND NOT inserted) AS unchanged, \
+                 count(*) FILTER (WHERE revived AND changed AND NOT inserted) AS revived, \
+                 CASE WHEN $10 THEN array_agg(source_id) FILTER (WHERE changed OR inserted) END AS changed \
+             FROM upserted",
         )
         .bind::<BigInt, _>(tenant_id.0)
         .bind::<BigInt, _>(model_id)
@@ -258,22 +284,13 @@ pub fn upsert_batch(
         .bind::<Array<Nullable<Timestamptz>>, _>(live.iter().map(|r| r.updated_at).collect::<Vec<_>>())
         .bind::<Bool, _>(has_deleted(conn, model_id)?)
         .bind::<Bool, _>(force)
-        .load(conn)?;
-        let mut revived = 0i64;
-        for row in rows {
-            if row.inserted {
-                outcome.created += 1;
-                outcome.changed.push(row.source_id);
-            } else if row.changed {
-                outcome.updated += 1;
-                if row.revived {
-                    revived += 1;
-                }
-                outcome.changed.push(row.source_id);
-            } else {
-                outcome.unchanged += 1;
-            }
-        }
+        .bind::<Bool, _>(want_changed)
+        .get_result(conn)?;
+        outcome.created = row.created as u64;
+        outcome.updated = row.updated as u64;
+        outcome.unchanged = row.unchanged as u64;
+        outcome.changed = row.changed.unwrap_or_default();
+        let revived = row.revived;
         adjust_counts(conn, model_id, outcome.created as i64 + revived, -revived)?;
     }
     if !gone.is_empty() {
@@ -319,6 +336,103 @@ struct Deleted {
     inserted: bool,
     #[diesel(sql_type = Bool)]
     newly_deleted: bool,
+}
+
+/// Whether the model has stored any record, live or deleted.
+pub fn has_records(conn: &mut PgConnection, model_id: i64) -> QueryResult<bool> {
+    #[derive(QueryableByName)]
+    struct Found {
+        #[diesel(sql_type = Bool)]
+        found: bool,
+    }
+    let row: Found = diesel::sql_query(
+        "SELECT EXISTS (SELECT 1 FROM sync_records \
+             WHERE tenant_id = app_tenant_id() AND model_id = $1) AS found",
+    )
+    .bind::<BigInt, _>(model_id)
+    .get_result(conn)?;
+    Ok(row.found)
+}
+
+/// Inserts a batch none of whose records the model has stored: its first import. A plain
+/// INSERT skips the upsert's conflict handling, which costs PostgreSQL about a third more
+/// per row. Should a record turn out to be stored after all, the savepoint is rolled back
+/// and the batch goes through [`upsert_batch`] instead.
+pub fn insert_new_batch(
+    conn: &mut PgConnection,
+    tenant_id: TenantId,
+    model_id: i64,
+    run_id: i64,
+    records: &[StoredRecord],
+    want_changed: bool,
+) -> QueryResult<StoreOutcome> {
+    let upsert = |conn: &mut PgConnection| {
+        upsert_batch(
+            conn,
+            tenant_id,
+            model_id,
+            run_id,
+            records,
+            false,
+            want_changed,
+        )
+    };
+    if records.iter().any(|record| record.deleted) {
+        return upsert(conn);
+    }
+    let inserted = conn.transaction(|conn| {
+        diesel::sql_query(
+            "INSERT INTO sync_records \
+                 (tenant_id, model_id, source_id, payload, hash, source_updated_at, last_run_id) \
+             SELECT $1, $2, source_id, payload::jsonb, hash, COALESCE(updated_at, now()), $3 \
+             FROM unnest($4::text[], $5::text[], $6::bytea[], $7::timestamptz[]) \
+                 AS s(source_id, payload, hash, updated_at)",
+        )
+        .bind::<BigInt, _>(tenant_id.0)
+        .bind::<BigInt, _>(model_id)
+        .bind::<BigInt, _>(run_id)
+        .bind::<Array<Text>, _>(
+            records
+                .iter()
+                .map(|r| r.source_id.as_str())
+                .collect::<Vec<_>>(),
+        )
+        .bind::<Array<Text>, _>(
+            records
+                .iter()
+                .map(|r| r.payload.as_str())
+                .collect::<Vec<_>>(),
+        )
+        .bind::<Array<Bytea>, _>(
+            records
+                .iter()
+                .map(|r| r.hash.as_slice())
+                .collect::<Vec<_>>(),
+        )
+        .bind::<Array<Nullable<Timestamptz>>, _>(
+            records.iter().map(|r| r.updated_at).collect::<Vec<_>>(),
+        )
+        .execute(conn)
+    });
+    match inserted {
+        Ok(created) => {
+            adjust_counts(conn, model_id, created as i64, 0)?;
+            Ok(StoreOutcome {
+                created: created as u64,
+                changed: if want_changed {
+                    records.iter().map(|r| r.source_id.clone()).collect()
+                } else {
+                    Vec::new()
+                },
+                ..StoreOutcome::default()
+            })
+        }
+        Err(diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::UniqueViolation,
+            _,
+        )) => upsert(conn),
+        Err(other) => Err(other),
+    }
 }
 
 /// Only models that have deleted records need the "revived" check.

@@ -3,6 +3,7 @@
 mod browser;
 mod callrail;
 mod file;
+mod file_repeats;
 mod helpers;
 mod hubspot;
 mod hubspot_batch;
