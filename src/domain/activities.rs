@@ -213,6 +213,11 @@ pub fn touch_companies(
     if ids.is_empty() {
         return Ok(());
     }
+    // Rows locked in id order first: two batches touching the same companies at once
+    // then wait on each other in turn instead of deadlocking.
+    diesel::sql_query("SELECT id FROM companies WHERE id = ANY($1) ORDER BY id FOR NO KEY UPDATE")
+        .bind::<diesel::sql_types::Array<BigInt>, _>(&ids)
+        .execute(conn)?;
     diesel::sql_query(
         "UPDATE companies t SET last_activity_at = u.at \
          FROM (SELECT id, max(at) AS at FROM unnest($1::bigint[], $2::timestamptz[]) AS s(id, at) \

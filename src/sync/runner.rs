@@ -3,8 +3,10 @@
 //! upserts the raw records, maps changed ones into the CRM, records per-record errors,
 //! advances the cursor (only past stored records), adds the counts and refreshes the
 //! heartbeat, and publishes progress. Stop requests are honoured at batch boundaries.
-//! Where batches don't depend on each other (no cursor per batch, no CRM mapping: the file
-//! source) two are stored at once, on two database sessions.
+//! Where batches don't depend on each other (no cursor per batch, and a CRM mapping, if any,
+//! whose batches are independent: the file source, HubSpot contacts listed in full) two are
+//! stored at once, on two database sessions. A record repeated later in the run waits for
+//! the batches before it, so its newest copy is stored last.
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::hash::{Hash, Hasher};
@@ -324,7 +326,11 @@ async fn run_inner(
         on_progress: request.on_progress.clone(),
         log: log.clone(),
         in_flight: VecDeque::new(),
-        parallel: if ordered || mapper.is_some() { 1 } else { 2 },
+        parallel: if ordered || mapper.is_some_and(|mapper| !mapper.independent_batches(model.id)) {
+            1
+        } else {
+            2
+        },
     };
     let mut limit_reached = false;
     let mut stop_requested = false;
@@ -568,7 +574,8 @@ struct Batcher {
     /// Batches being stored, oldest first.
     in_flight: VecDeque<tokio::task::JoinHandle<anyhow::Result<Stored>>>,
     /// How many batches may be stored at once: two (two database sessions) where no batch
-    /// depends on the one before it — no cursor per batch and no CRM mapping — else one.
+    /// depends on the one before it — no cursor per batch, and no CRM mapping or one whose
+    /// batches are independent ([`crate::sync::crm::CrmMapper::independent_batches`]) — else one.
     parallel: usize,
 }
 
@@ -795,6 +802,11 @@ async fn store_batch(job: StoreJob) -> anyhow::Result<Stored> {
         runs::add_errors(conn, template.tenant_id, template.run_id, &record_errors)?;
         if let Some(cursor) = job.cursor.filter(|_| !template.options.dry_run) {
             store::advance_cursor(conn, template.model_id, cursor)?;
+        }
+        // Rows every batch updates (the model's counts, the run's), last and in this
+        // order, so batches stored side by side hold them only briefly and never cross.
+        if !template.options.dry_run {
+            outcome.add_to_counts(conn, template.model_id)?;
         }
         let delta = Progress {
             processed: (records.len() + job.invalid.len()) as i64,

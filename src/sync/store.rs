@@ -210,6 +210,18 @@ pub struct StoreOutcome {
     /// Source ids whose payload was written (created, updated, revived, or forced): the
     /// ones to map into the CRM. Left empty by [`upsert_batch`] unless asked for.
     pub changed: Vec<String>,
+    /// What the batch adds to the model's live and deleted record counts.
+    pub live_delta: i64,
+    pub deleted_delta: i64,
+}
+
+impl StoreOutcome {
+    /// Adds the batch to the model's counts. Callers do this last in the batch's
+    /// transaction: the model's row is shared by batches stored side by side, and its lock
+    /// is held until commit.
+    pub fn add_to_counts(&self, conn: &mut PgConnection, model_id: i64) -> QueryResult<()> {
+        adjust_counts(conn, model_id, self.live_delta, self.deleted_delta)
+    }
 }
 
 #[derive(QueryableByName)]
@@ -226,11 +238,12 @@ struct Upserted {
     changed: Option<Vec<String>>,
 }
 
-/// Upserts a batch (source ids must be unique within it) in the caller's transaction and
-/// keeps the model's counts. Unchanged live records only get `last_seen_at`; `force`
-/// rewrites them anyway (and reports them as updated). The counts are added up in the
-/// statement; the changed records' ids come back only when `want_changed` (a source that
-/// maps into the CRM), so a bulk load gets one row back per batch, not one per record.
+/// Upserts a batch (source ids must be unique within it) in the caller's transaction; the
+/// caller then adds the outcome to the model's counts ([`StoreOutcome::add_to_counts`]).
+/// Unchanged live records only get `last_seen_at`; `force` rewrites them anyway (and
+/// reports them as updated). The counts are added up in the statement; the changed
+/// records' ids come back only when `want_changed` (a source that maps into the CRM), so
+/// a bulk load gets one row back per batch, not one per record.
 pub fn upsert_batch(
     conn: &mut PgConnection,
     tenant_id: TenantId,
@@ -290,8 +303,8 @@ pub fn upsert_batch(
         outcome.updated = row.updated as u64;
         outcome.unchanged = row.unchanged as u64;
         outcome.changed = row.changed.unwrap_or_default();
-        let revived = row.revived;
-        adjust_counts(conn, model_id, outcome.created as i64 + revived, -revived)?;
+        outcome.live_delta = outcome.created as i64 + row.revived;
+        outcome.deleted_delta = -row.revived;
     }
     if !gone.is_empty() {
         let rows: Vec<Deleted> = diesel::sql_query(
@@ -314,18 +327,17 @@ pub fn upsert_batch(
         .bind::<Array<Bytea>, _>(gone.iter().map(|r| r.hash.as_slice()).collect::<Vec<_>>())
         .bind::<Array<Nullable<Timestamptz>>, _>(gone.iter().map(|r| r.updated_at).collect::<Vec<_>>())
         .load(conn)?;
-        let mut live_delta = 0i64;
         for row in &rows {
             if row.newly_deleted {
                 outcome.deleted += 1;
+                outcome.deleted_delta += 1;
                 if !row.inserted {
-                    live_delta -= 1;
+                    outcome.live_delta -= 1;
                 }
             } else {
                 outcome.unchanged += 1;
             }
         }
-        adjust_counts(conn, model_id, live_delta, outcome.deleted as i64)?;
     }
     Ok(outcome)
 }
@@ -415,18 +427,16 @@ pub fn insert_new_batch(
         .execute(conn)
     });
     match inserted {
-        Ok(created) => {
-            adjust_counts(conn, model_id, created as i64, 0)?;
-            Ok(StoreOutcome {
-                created: created as u64,
-                changed: if want_changed {
-                    records.iter().map(|r| r.source_id.clone()).collect()
-                } else {
-                    Vec::new()
-                },
-                ..StoreOutcome::default()
-            })
-        }
+        Ok(created) => Ok(StoreOutcome {
+            created: created as u64,
+            live_delta: created as i64,
+            changed: if want_changed {
+                records.iter().map(|r| r.source_id.clone()).collect()
+            } else {
+                Vec::new()
+            },
+            ..StoreOutcome::default()
+        }),
         Err(diesel::result::Error::DatabaseError(
             diesel::result::DatabaseErrorKind::UniqueViolation,
             _,

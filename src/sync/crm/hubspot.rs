@@ -56,6 +56,13 @@ impl CrmMapper for HubSpotMapper {
             _ => map_each(self, conn, ctx, records),
         }
     }
+
+    /// Contacts: a batch creates or updates its own contacts (matched by HubSpot id only),
+    /// their links, timeline entries and audit rows; the companies it touches are locked in
+    /// id order. Companies and deals match and number records across batches: one at a time.
+    fn independent_batches(&self, model: &str) -> bool {
+        model == "contacts"
+    }
 }
 
 fn prop(record: &RawRecord, key: &str) -> Option<String> {
@@ -375,7 +382,15 @@ fn contacts_batch(
     });
     if let Err(err) = bulk {
         tracing::debug!(error = %err, "bulk contact insert failed; mapping one by one");
-        let one_by_one: Vec<&RawRecord> = planned.iter().map(|(record, _)| *record).collect();
+        // In company order: each creation touches its company, and a batch stored beside
+        // this one takes its companies in id order too.
+        let mut one_by_one: Vec<(Option<CompanyId>, &RawRecord)> = planned
+            .iter()
+            .map(|(record, fields)| (company_id_of(&fields.incoming), *record))
+            .collect();
+        one_by_one.sort_by_key(|(company, _)| company.map(|id| id.0));
+        let one_by_one: Vec<&RawRecord> =
+            one_by_one.into_iter().map(|(_, record)| record).collect();
         failures.extend(map_each(&HubSpotMapper, conn, ctx, &one_by_one)?);
     }
     Ok(failures)

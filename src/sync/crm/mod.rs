@@ -67,6 +67,15 @@ pub trait CrmMapper: Send + Sync {
     ) -> QueryResult<Vec<Unmapped>> {
         map_each(self, conn, ctx, records)
     }
+
+    /// True when two batches of `model` can be mapped at once, on two database sessions:
+    /// each writes only its own records' rows, and takes any row it shares with another
+    /// batch in a fixed order (so neither waits on the other in a cycle), and nothing is
+    /// matched across batches (a record created by one batch that the other should find).
+    fn independent_batches(&self, model: &str) -> bool {
+        let _ = model;
+        false
+    }
 }
 
 /// Maps records one by one, each in a savepoint, collecting the ones that failed.

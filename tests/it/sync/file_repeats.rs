@@ -150,6 +150,7 @@ async fn a_first_import_batch_that_meets_a_stored_record_is_upserted_instead() {
                 let empty_before = !store::has_records(conn, model.id)?;
                 let outcome =
                     store::insert_new_batch(conn, tenant, model.id, run_id, &batch, true)?;
+                outcome.add_to_counts(conn, model.id)?;
                 Ok((empty_before, outcome))
             })
             .unwrap_or_else(|err| panic!("{err:#}"))

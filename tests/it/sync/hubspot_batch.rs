@@ -1,6 +1,7 @@
-//! HubSpot contacts are created in bulk (one insert per table for a batch's new contacts):
-//! each still gets exactly one timeline entry, audit row and link, touches its company, and
-//! a record PostgreSQL refuses fails alone.
+//! HubSpot contacts are created in bulk (one insert per table for a batch's new contacts),
+//! two batches at once: each contact still gets exactly one timeline entry, audit row and
+//! link, touches its company (batches share companies), and a record PostgreSQL refuses
+//! fails alone.
 
 use diesel::prelude::*;
 use rapport::db::schema::{activities, audit_logs, companies, contacts, sync_links};
@@ -77,7 +78,12 @@ async fn a_batch_of_new_contacts_gets_one_entry_audit_row_and_link_each() {
     let setup = setup(small(), json!({})).await;
     let companies_run = setup.sync("companies", SyncOptions::default()).await;
     assert_eq!(companies_run.status, "success");
-    let run = setup.sync("contacts", SyncOptions::default()).await;
+    // Ten batches of four, stored two at a time, sharing the companies they touch.
+    let in_fours = SyncOptions {
+        batch_size: Some(4),
+        ..Default::default()
+    };
+    let run = setup.sync("contacts", in_fours).await;
     assert_eq!((run.status.as_str(), run.created), ("success", 40));
     let after_first = crm_counts(&setup);
     assert_eq!(after_first, [40, 0, 40, 40, 0, 40, 40, 0]);
@@ -116,7 +122,12 @@ async fn a_contact_postgres_refuses_fails_alone_and_its_batch_is_kept() {
             json!({ "object": "contacts", "id": 2000007, "properties": { "email": format!("{huge}@example.com") } }),
         )
         .await;
-    let run = setup.sync("contacts", SyncOptions::default()).await;
+    // The refused contact's batch is mapped one by one while the next batch is stored.
+    let in_eights = SyncOptions {
+        batch_size: Some(8),
+        ..Default::default()
+    };
+    let run = setup.sync("contacts", in_eights).await;
     assert_eq!(
         (run.status.as_str(), run.failed),
         ("partial", 1),
