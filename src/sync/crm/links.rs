@@ -114,12 +114,14 @@ pub fn entity_ids(
     }
     // One primary-key probe per id (LATERAL): a plain `source_id = ANY(...)` is planned as
     // a filter over the tenant's whole model while a big first sync leaves the table's
-    // statistics behind, which made each lookup scan every link.
+    // statistics behind, which made each lookup scan every link. `OFFSET 0` stops
+    // PostgreSQL flattening the LATERAL into that same join (a LIMIT would invite a
+    // scan-until-found plan instead).
     let found: Vec<KeyedId> = diesel::sql_query(
         "SELECT s.source_id AS key, l.entity_id AS id FROM unnest($1::text[]) AS s(source_id) \
          CROSS JOIN LATERAL (SELECT entity_id FROM sync_links \
              WHERE tenant_id = app_tenant_id() AND source = $2 AND model = $3 \
-               AND source_id = s.source_id) l",
+               AND source_id = s.source_id OFFSET 0) l",
     )
     .bind::<Array<Text>, _>(source_ids)
     .bind::<Text, _>(source)
