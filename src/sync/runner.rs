@@ -738,6 +738,7 @@ async fn store_batch(job: StoreJob) -> anyhow::Result<Stored> {
                 template.model_id,
                 template.run_id,
                 records,
+                template.options.force,
                 template.mapper.is_some(),
             )?
         } else {

@@ -369,13 +369,14 @@ pub fn has_records(conn: &mut PgConnection, model_id: i64) -> QueryResult<bool> 
 /// Inserts a batch none of whose records the model has stored: its first import. A plain
 /// INSERT skips the upsert's conflict handling, which costs PostgreSQL about a third more
 /// per row. Should a record turn out to be stored after all, the savepoint is rolled back
-/// and the batch goes through [`upsert_batch`] instead.
+/// and the batch goes through [`upsert_batch`] instead (with `force` as given).
 pub fn insert_new_batch(
     conn: &mut PgConnection,
     tenant_id: TenantId,
     model_id: i64,
     run_id: i64,
     records: &[StoredRecord],
+    force: bool,
     want_changed: bool,
 ) -> QueryResult<StoreOutcome> {
     let upsert = |conn: &mut PgConnection| {
@@ -385,7 +386,7 @@ pub fn insert_new_batch(
             model_id,
             run_id,
             records,
-            false,
+            force,
             want_changed,
         )
     };

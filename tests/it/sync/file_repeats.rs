@@ -149,7 +149,7 @@ async fn a_first_import_batch_that_meets_a_stored_record_is_upserted_instead() {
                 let model = store::ensure_model(conn, tenant, "file", "contacts")?;
                 let empty_before = !store::has_records(conn, model.id)?;
                 let outcome =
-                    store::insert_new_batch(conn, tenant, model.id, run_id, &batch, true)?;
+                    store::insert_new_batch(conn, tenant, model.id, run_id, &batch, false, true)?;
                 outcome.add_to_counts(conn, model.id)?;
                 Ok((empty_before, outcome))
             })
